@@ -1,0 +1,32 @@
+use std::path::PathBuf;
+
+/// Errors from reading Kubernetes objects.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A path could not be read (missing, unreadable, not UTF-8).
+    #[error("cannot read `{path}`: {source}; check the path and its permissions")]
+    Io {
+        /// The path given or found while walking a folder.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A document is not valid YAML or JSON, or not a Kubernetes object.
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        /// The file as the user named it (`<stdin>` for standard input).
+        file: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A folder holds no `.yaml`, `.yml` or `.json` files.
+    #[error("`{0}` holds no .yaml, .yml or .json files; point -f at manifests or a dump")]
+    EmptyFolder(PathBuf),
+}
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

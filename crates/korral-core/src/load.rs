@@ -1,0 +1,389 @@
+//! Reading files, folders and standard input into an [`ObjectSet`].
+//!
+//! JSON is read in two cheap passes: the first splits a document (or a `kind: List`)
+//! into raw object texts while checking the syntax, the second parses each object's
+//! metadata and skips the rest. No generic tree is built. YAML documents are parsed
+//! with serde-saphyr, then kept as compact JSON text like everything else.
+
+mod json;
+mod yaml;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, Result};
+use crate::object::{Metadata, Object, OwnerReference, RawJson, Source};
+use crate::object_set::{FileId, ObjectSet, Warning};
+
+/// The name standard input goes by in messages.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Reads paths into an [`ObjectSet`].
+///
+/// A path is a YAML or JSON file, a folder (walked recursively for `.yaml`, `.yml` and
+/// `.json` files, in name order, hidden entries skipped), or `-` for standard input.
+/// Documents may be single objects, multi-document YAML, or lists (`kind: List` as
+/// `kubectl get -o yaml|json` prints them, and typed lists like `PodList`).
+#[derive(Debug, Default)]
+pub struct Loader {
+    paths: Vec<PathBuf>,
+}
+
+impl Loader {
+    /// A loader with no paths yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a path (`-` is standard input).
+    #[must_use]
+    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.paths.push(path.into());
+        self
+    }
+
+    /// Adds several paths.
+    #[must_use]
+    pub fn paths<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.paths.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
+    /// Reads every path. Any malformed document fails the whole load, so no caller ever
+    /// sees part of an input.
+    pub fn load(&self) -> Result<ObjectSet> {
+        let mut reader = Reader::default();
+        for path in &self.paths {
+            if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|source| Error::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                reader.text(STDIN_NAME.to_owned(), text, Strictness::Explicit)?;
+            } else if path.is_dir() {
+                let mut files = Vec::new();
+                walk(path, &mut files)?;
+                if files.is_empty() {
+                    return Err(Error::EmptyFolder(path.clone()));
+                }
+                for file in files {
+                    reader.file(&file, Strictness::InFolder)?;
+                }
+            } else {
+                reader.file(path, Strictness::Explicit)?;
+            }
+        }
+        Ok(reader.finish())
+    }
+
+    /// Reads one text as if it were a file named `name`; for tests and for input that
+    /// arrives by other means than a path.
+    pub fn load_str(name: &str, text: &str) -> Result<ObjectSet> {
+        let mut reader = Reader::default();
+        reader.text(name.to_owned(), text.to_owned(), Strictness::Explicit)?;
+        Ok(reader.finish())
+    }
+}
+
+/// How to treat a document that parses but is not a Kubernetes object (a Helm
+/// `values.yaml`, a `kustomization.yaml`): an error in a file the user named, a skipped
+/// document with a warning in a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strictness {
+    Explicit,
+    InFolder,
+}
+
+#[derive(Default)]
+struct Reader {
+    files: Vec<String>,
+    objects: Vec<Object>,
+    warnings: Vec<Warning>,
+}
+
+impl Reader {
+    fn file(&mut self, path: &Path, strictness: Strictness) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.text(path.display().to_string(), text, strictness)
+    }
+
+    fn text(&mut self, name: String, mut text: String, strictness: Strictness) -> Result<()> {
+        if text.starts_with('\u{feff}') {
+            text.drain(..3);
+        }
+        let file = FileId(self.files.len() as u32);
+        self.files.push(name);
+        let mut sink = Sink {
+            file,
+            name: self.files.last().map_or("", String::as_str),
+            strictness,
+            converted: false,
+            objects: &mut self.objects,
+            warnings: &mut self.warnings,
+        };
+        let first = text.trim_start().as_bytes().first().copied();
+        if !matches!(first, Some(b'{' | b'[')) {
+            sink.converted = true;
+            return yaml::read(&text, &mut sink);
+        }
+        let (objects, warnings) = (sink.objects.len(), sink.warnings.len());
+        let text = Arc::new(text);
+        match json::read(&text, &mut sink) {
+            // A YAML flow mapping (`{apiVersion: v1, …}`) starts like JSON too: when
+            // JSON fails on a file not named .json, YAML gets its turn, and its error
+            // is the one shown if it fails as well.
+            Err(json_error)
+                if !Path::new(sink.name)
+                    .extension()
+                    .is_some_and(|ext| ext.eq_ignore_ascii_case("json")) =>
+            {
+                sink.objects.truncate(objects);
+                sink.warnings.truncate(warnings);
+                sink.converted = true;
+                yaml::read(&text, &mut sink).map_err(|_| json_error)
+            }
+            result => result,
+        }
+    }
+
+    fn finish(self) -> ObjectSet {
+        ObjectSet::from_objects(self.objects, self.files, self.warnings)
+    }
+}
+
+/// Where the readers put what they find.
+struct Sink<'a> {
+    file: FileId,
+    name: &'a str,
+    strictness: Strictness,
+    /// Whether object texts were converted from YAML (their positions are not the
+    /// file's).
+    converted: bool,
+    objects: &'a mut Vec<Object>,
+    warnings: &'a mut Vec<Warning>,
+}
+
+impl Sink<'_> {
+    fn parse_error(&self, line: usize, column: usize, message: impl Into<String>) -> Error {
+        Error::Parse {
+            file: self.name.to_owned(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Records a document that is not a Kubernetes object: an error or a warning,
+    /// depending on how the file was named.
+    fn not_an_object(&mut self, line: usize, reason: String) -> Result<()> {
+        match self.strictness {
+            Strictness::Explicit => Err(self.parse_error(line, 1, reason)),
+            Strictness::InFolder => {
+                self.warnings.push(Warning::Skipped {
+                    at: format!("{}:{line}", self.name),
+                    reason,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds an object from its JSON text, or says why it is not one.
+    fn object(
+        &mut self,
+        raw: &RawJson,
+        line: usize,
+        list_type: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let head = match raw.parse::<Head<'_>>() {
+            Ok(head) => head,
+            Err(err) => {
+                // Only the error path pays for finding the field's path.
+                let mut json = serde_json::Deserializer::from_str(raw.as_str());
+                let path = serde_path_to_error::deserialize::<_, Head<'_>>(&mut json)
+                    .err()
+                    .map(|e| e.path().to_string())
+                    .filter(|p| p != ".");
+                let message = match path {
+                    Some(path) => format!("`{path}`: {}", describe_json_error(&err)),
+                    None => describe_json_error(&err),
+                };
+                // Positions inside JSON converted from YAML mean nothing to the user:
+                // point at the object instead.
+                let (l, c) = if self.converted {
+                    (line, 1)
+                } else {
+                    shift(line, err.line(), err.column())
+                };
+                return Err(self.parse_error(l, c, message));
+            }
+        };
+        let source = Source {
+            file: self.file,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+        };
+        match head.into_object(raw.clone(), source, list_type) {
+            Ok(object) => {
+                self.objects.push(object);
+                Ok(())
+            }
+            Err(reason) => self.not_an_object(line, reason),
+        }
+    }
+}
+
+/// Moves a position reported inside an object's text to the file's coordinates, given
+/// the line the object starts on. Columns on the first line are not shifted: objects in
+/// dumps start at the beginning of their line's content, and the line is what matters.
+fn shift(start_line: usize, line: usize, column: usize) -> (usize, usize) {
+    (start_line + line.saturating_sub(1), column.max(1))
+}
+
+/// serde_json's message without its own "at line X column Y" suffix (korral prints the
+/// position in front).
+fn describe_json_error(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// What korral reads eagerly from every object: type, metadata, and for lists their
+/// items as raw text.
+#[derive(Deserialize)]
+pub(crate) struct Head<'a> {
+    #[serde(rename = "apiVersion", borrow, default)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    metadata: Option<MetaIn<'a>>,
+    #[serde(borrow, default)]
+    items: Option<json::Items<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaIn<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    generate_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    resource_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    creation_timestamp: Option<Cow<'a, str>>,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    owner_references: Option<Vec<OwnerReference>>,
+}
+
+impl Head<'_> {
+    /// The items, when this document is a list of objects (`kind: List`, `PodList`).
+    fn list_items(&self) -> Option<&[&RawValue]> {
+        match (&self.items, self.kind.as_deref()) {
+            (Some(json::Items::Array(items)), Some(kind)) if kind.ends_with("List") => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The object, or why this document is not one. `list_type` is the enclosing typed
+    /// list's apiVersion and item kind: the API server leaves both out of the items of a
+    /// `PodList`.
+    pub(crate) fn into_object(
+        self,
+        raw: RawJson,
+        source: Source,
+        list_type: Option<(&str, &str)>,
+    ) -> std::result::Result<Object, String> {
+        let api_version = match (self.api_version, list_type) {
+            (Some(v), _) if !v.is_empty() => v.into_owned(),
+            (_, Some((v, _))) if !v.is_empty() => v.to_owned(),
+            _ => return Err("not a Kubernetes object: `apiVersion` is missing; add it (for example `apiVersion: v1`)".to_owned()),
+        };
+        let kind = match (self.kind, list_type) {
+            (Some(k), _) if !k.is_empty() => k.into_owned(),
+            (_, Some((_, k))) if !k.is_empty() => k.to_owned(),
+            _ => return Err("not a Kubernetes object: `kind` is missing; add it (for example `kind: ConfigMap`)".to_owned()),
+        };
+        let Some(meta) = self.metadata else {
+            return Err(format!("`{kind}` has no `metadata`; add `metadata.name`"));
+        };
+        let name = match (meta.name, meta.generate_name) {
+            (Some(name), _) if !name.is_empty() => name.into_owned(),
+            (_, Some(prefix)) if !prefix.is_empty() => prefix.into_owned(),
+            _ => {
+                return Err(format!("`{kind}` has no `metadata.name`; add a name"));
+            }
+        };
+        let metadata = Metadata {
+            name,
+            namespace: meta
+                .namespace
+                .filter(|ns| !ns.is_empty())
+                .map(Cow::into_owned),
+            uid: meta.uid.filter(|u| !u.is_empty()).map(Cow::into_owned),
+            resource_version: meta.resource_version.map(Cow::into_owned),
+            creation_timestamp: meta.creation_timestamp.map(Cow::into_owned),
+            labels: meta.labels.unwrap_or_default(),
+            owner_references: meta.owner_references.unwrap_or_default(),
+        };
+        Ok(Object {
+            api_version,
+            kind,
+            metadata,
+            source,
+            raw,
+        })
+    }
+}
+
+/// Collects the manifest files under `dir`, sorted so that loads are deterministic.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let io = |source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(io)?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(io)?;
+        // Symlinked folders are not followed: they can loop.
+        if file_type.is_dir() {
+            walk(&path, out)?;
+        } else if path.is_file()
+            && path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml" || ext == "json")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
