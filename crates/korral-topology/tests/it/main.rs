@@ -1,0 +1,16 @@
+//! korral-topology's integration tests, one binary (see STYLE.md, Tests).
+
+// The harness: fixtures in, edges and problems out as sorted lines.
+mod util;
+
+// Every relation `infer` draws, one Kubernetes field at a time.
+mod relations;
+// Dangling references, Services that select nothing, duplicates, invalid selectors,
+// strict mode, and odd input that must not panic.
+mod problems;
+// `View`: namespace, selector, focus, depth and relation filters.
+mod view;
+// Every export format: snapshots of the text ones, shape checks of JSON, PNG and PDF.
+mod export;
+// The same objects in any order give byte-identical output.
+mod determinism;
