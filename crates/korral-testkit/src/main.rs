@@ -1,0 +1,133 @@
+//! `korral-testkit`: writes synthetic cluster dumps for korral's tests and benchmarks.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use korral_testkit::{SynthOptions, SynthSummary, write_dump};
+
+/// Test-only tools for korral.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a synthetic `kubectl get -A -o json` dump of a realistic cluster.
+    Generate(GenerateArgs),
+    /// Read FILE and parse it into a `serde_json::Value`, nothing else: the baseline
+    /// that `scripts/bench-topology` compares `korral topology` with.
+    ParseValue {
+        /// A JSON file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct GenerateArgs {
+    /// How many objects the dump holds (100,000 is about 620 MB).
+    #[arg(long, value_name = "N")]
+    objects: usize,
+    /// Seed; the same objects, seed and namespaces give byte-identical output.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// How many namespaces [default: one per 1,000 objects, at least one].
+    #[arg(long, value_name = "K")]
+    namespaces: Option<usize>,
+    /// Write to FILE (through a temporary file beside it, renamed when complete)
+    /// instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("korral-testkit: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Generate(args) => generate(&args),
+        Command::ParseValue { file } => {
+            let text = fs::read_to_string(&file)
+                .with_context(|| format!("cannot read `{}`", file.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("`{}` is not JSON", file.display()))?;
+            std::hint::black_box(&value);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    let opts = SynthOptions {
+        objects: args.objects,
+        seed: args.seed,
+        namespaces: args.namespaces,
+    };
+    let started = Instant::now();
+    let summary = match &args.output {
+        Some(path) => write_file(&opts, path)?,
+        None => match write_dump(&opts, io::stdout().lock()) {
+            Ok(summary) => summary,
+            // A closed pipe (`| head`) means the reader has seen enough.
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            Err(err) => return Err(err).context("cannot write to stdout"),
+        },
+    };
+    report(&summary, started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes beside `path` and renames, so readers never see a half-written dump.
+fn write_file(opts: &SynthOptions, path: &Path) -> anyhow::Result<SynthSummary> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("`{}` is not a file path", path.display()))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let written = File::create(&temp)
+        .with_context(|| format!("cannot create `{}`", temp.display()))
+        .and_then(|file| {
+            write_dump(opts, file).with_context(|| format!("cannot write `{}`", temp.display()))
+        })
+        .and_then(|summary| {
+            fs::rename(&temp, path).with_context(|| {
+                format!("cannot rename `{}` to `{}`", temp.display(), path.display())
+            })?;
+            Ok(summary)
+        });
+    if written.is_err() {
+        // Best effort: the original error is the one worth reporting.
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+fn report(summary: &SynthSummary, seconds: f64) {
+    let mut err = io::stderr().lock();
+    for (kind, count) in &summary.kinds {
+        let _ = writeln!(err, "{count:>8}  {kind}");
+    }
+    let _ = writeln!(
+        err,
+        "{:>8}  objects, {:.1} MB ({} bytes/object) in {seconds:.2}s",
+        summary.total,
+        summary.bytes as f64 / 1e6,
+        summary.bytes / summary.total.max(1) as u64,
+    );
+}

@@ -1,0 +1,128 @@
+//! Word lists the planner draws names and workloads from.
+
+use crate::synth::model::{DAY, HOUR};
+
+pub(super) const TEAMS: [&str; 30] = [
+    "accounts",
+    "analytics",
+    "billing",
+    "catalog",
+    "checkout",
+    "data",
+    "fraud",
+    "growth",
+    "identity",
+    "inventory",
+    "ledger",
+    "logistics",
+    "loyalty",
+    "marketing",
+    "media",
+    "messaging",
+    "mobile",
+    "notifications",
+    "onboarding",
+    "orders",
+    "payments",
+    "platform",
+    "pricing",
+    "recommendations",
+    "reporting",
+    "reviews",
+    "risk",
+    "search",
+    "shipping",
+    "support",
+];
+
+pub(super) const ENVIRONMENTS: [&str; 5] = ["prod", "staging", "dev", "qa", "sandbox"];
+
+pub(super) const APP_WORDS: [&str; 40] = [
+    "audit",
+    "auth",
+    "cart",
+    "catalog",
+    "chat",
+    "config",
+    "coupon",
+    "email",
+    "export",
+    "feed",
+    "gateway",
+    "geo",
+    "image",
+    "import",
+    "index",
+    "invoice",
+    "kyc",
+    "ledger",
+    "order",
+    "payment",
+    "price",
+    "profile",
+    "push",
+    "quote",
+    "rating",
+    "refund",
+    "report",
+    "route",
+    "scheduler",
+    "search",
+    "session",
+    "sms",
+    "stock",
+    "tax",
+    "token",
+    "tracking",
+    "user",
+    "video",
+    "wallet",
+    "webhook",
+];
+
+pub(super) const APP_SUFFIXES: [&str; 12] = [
+    "api",
+    "backend",
+    "bff",
+    "consumer",
+    "frontend",
+    "grpc",
+    "indexer",
+    "processor",
+    "proxy",
+    "service",
+    "sync",
+    "worker",
+];
+
+/// `(name, image, port)` of the data stores run as StatefulSets.
+pub(super) const DATA_STORES: [(&str, &str, u16); 8] = [
+    ("postgres", "docker.io/library/postgres:16.2", 5432),
+    ("redis", "docker.io/library/redis:7.2.4", 6379),
+    ("kafka", "docker.io/bitnami/kafka:3.6.1", 9092),
+    ("zookeeper", "docker.io/bitnami/zookeeper:3.9.1", 2181),
+    (
+        "rabbitmq",
+        "docker.io/library/rabbitmq:3.13-management",
+        5672,
+    ),
+    (
+        "elasticsearch",
+        "docker.elastic.co/elasticsearch/elasticsearch:8.12.2",
+        9200,
+    ),
+    ("mongodb", "docker.io/library/mongo:7.0.5", 27017),
+    ("etcd", "quay.io/coreos/etcd:v3.5.12", 2379),
+];
+
+/// `(name, schedule, seconds between runs)` of the CronJobs.
+pub(super) const CRON_JOBS: [(&str, &str, i64); 8] = [
+    ("nightly-report", "0 2 * * *", DAY),
+    ("db-backup", "30 1 * * *", DAY),
+    ("cleanup-sessions", "*/30 * * * *", HOUR / 2),
+    ("sync-users", "0 * * * *", HOUR),
+    ("rotate-keys", "0 4 * * 0", 7 * DAY),
+    ("export-metrics", "*/15 * * * *", HOUR / 4),
+    ("reindex-search", "0 3 * * *", DAY),
+    ("purge-cache", "0 */6 * * *", 6 * HOUR),
+];
