@@ -1,0 +1,158 @@
+//! The command line. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Kubernetes operations in one tool: describe and provision clusters, ship them
+/// airgapped, see, secure and change them safely.
+#[derive(Debug, Parser)]
+#[command(
+    name = "korral",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show how objects relate: ownership, selectors, mounts, RBAC and more.
+    ///
+    /// Reads manifests, folders or `kubectl get -o yaml|json` dumps and prints the graph
+    /// of how the objects relate, with the problems found on the way (dangling
+    /// references, Services that select no pod, duplicates).
+    ///
+    /// Examples:
+    ///
+    ///   korral topology -f examples/shop
+    ///
+    ///   kubectl get all,cm,secret,sa,pvc,ing -A -o json | korral topology -f -
+    ///
+    ///   korral topology -f dump.json --focus deploy/shop/frontend --depth 2
+    ///
+    ///   korral topology -f examples/shop -n shop -o svg --out shop.svg
+    #[command(verbatim_doc_comment)]
+    Topology(TopologyArgs),
+    /// Print a shell completion script.
+    ///
+    /// Example: korral completion bash > /etc/bash_completion.d/korral
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where objects come from.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// A manifest file, a folder (read recursively for .yaml, .yml and .json) or a
+    /// `kubectl get -o yaml|json` dump; `-` reads standard input. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TopologyArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Only this namespace (and the cluster-scoped objects its objects relate to).
+    /// Offline input shows every namespace unless this narrows it.
+    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// Every namespace (the default for files and dumps).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Start from the objects whose labels match, as kubectl's -l
+    /// (`app=web,tier!=db,env in (prod,staging),!canary`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Start from one object: KIND/NAME or KIND/NAMESPACE/NAME (`deploy/shop/frontend`).
+    /// Shows its owners, what it owns, and what those relate to.
+    #[arg(long, value_name = "KIND/NAME")]
+    pub focus: Option<String>,
+
+    /// With --focus or -l: how many relation hops to follow (ownership chains are
+    /// followed whole).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+
+    /// Only these relations (comma-separated): owns, selects, mounts, env, pulls-with,
+    /// runs-as, runs-on, bound-to, class, routes-to, tls, scales, endpoints, targets,
+    /// binds, grants.
+    #[arg(long = "relation", value_name = "R,…", value_delimiter = ',')]
+    pub relations: Vec<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Tree)]
+    pub output: OutputFormat,
+
+    /// Write to this file instead of standard output (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Also report references to kinds absent from the input entirely (a pod's Node or
+    /// ServiceAccount when the input holds none).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Exit with status 1 when the graph has problems.
+    #[arg(long)]
+    pub fail_on_problems: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Ownership tree with the other relations under each object (colour on a terminal).
+    Tree,
+    /// `{"nodes":[…],"edges":[…],"problems":[…]}`, sorted.
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+    /// Layered drawing (Ingress → Service → workloads → Pods → config → Nodes).
+    Svg,
+    /// The drawing as PNG.
+    Png,
+    /// The drawing as PDF.
+    Pdf,
+}
+
+impl From<OutputFormat> for korral_topology::Format {
+    fn from(format: OutputFormat) -> Self {
+        use korral_topology::Format;
+        match format {
+            OutputFormat::Tree => Format::Tree,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Yaml => Format::Yaml,
+            OutputFormat::Dot => Format::Dot,
+            OutputFormat::Mermaid => Format::Mermaid,
+            OutputFormat::Svg => Format::Svg,
+            OutputFormat::Png => Format::Png,
+            OutputFormat::Pdf => Format::Pdf,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

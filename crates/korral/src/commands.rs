@@ -1,0 +1,60 @@
+//! One file per command; `run` decides the exit code.
+
+mod topology;
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done; nothing to report.
+    Success,
+    /// Done, and it found problems the user asked to fail on.
+    Findings,
+}
+
+/// Bad input or usage: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct InputError(#[from] pub anyhow::Error);
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Topology(args) => topology::topology(&args),
+        Command::Completion { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());
+            Ok(ExitStatus::Success)
+        }
+    };
+    match result {
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Findings) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let style = anstyle::AnsiColor::Red.on_default().bold();
+            let _ = std::io::Write::write_fmt(
+                &mut anstream::stderr(),
+                format_args!("{}error{}: {err:#}\n", style.render(), style.render_reset()),
+            );
+            if err.downcast_ref::<InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// A closed pipe (`korral … | head`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
