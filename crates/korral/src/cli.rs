@@ -37,6 +37,22 @@ pub enum Command {
     ///   korral topology -f examples/shop -n shop -o svg --out shop.svg
     #[command(verbatim_doc_comment)]
     Topology(TopologyArgs),
+    /// Say in one screen what is wrong: nodes, workloads, pods, claims, jobs, events.
+    ///
+    /// Nodes NotReady, under pressure or cordoned; Deployments, StatefulSets and
+    /// DaemonSets short of their replicas; pods in CrashLoopBackOff, ImagePullBackOff,
+    /// OOMKilled, failed or Pending too long, with the reason; claims Pending; failed
+    /// Jobs; Warning events of the last hour. Exits 1 when something is unhealthy, so
+    /// scripts can use it. Reads a dump (`korral status -f dump.json`, judged at the
+    /// time the dump was taken).
+    ///
+    /// Examples:
+    ///
+    ///   korral status -f examples/shop
+    ///
+    ///   kubectl get nodes,pods,deploy,sts,ds,pvc,jobs,events -A -o json | korral status -f -
+    #[command(verbatim_doc_comment)]
+    Status(StatusArgs),
     /// Print a shell completion script.
     ///
     /// Example: korral completion bash > /etc/bash_completion.d/korral
@@ -107,6 +123,40 @@ pub struct TopologyArgs {
     /// Exit with status 1 when the graph has problems.
     #[arg(long)]
     pub fail_on_problems: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Only this namespace (nodes are always shown).
+    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// Every namespace (the default for files and dumps).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Report pods Pending for longer than this (`30s`, `5m`, `1h`).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub pending_after: String,
+
+    /// Report Warning events newer than this.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub events_since: String,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Sections of what needs attention, then the summary line.
+    Table,
+    /// The whole report as JSON.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

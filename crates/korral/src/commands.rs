@@ -1,5 +1,6 @@
 //! One file per command; `run` decides the exit code.
 
+mod status;
 mod topology;
 
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ pub struct InputError(#[from] pub anyhow::Error);
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Topology(args) => topology::topology(&args),
+        Command::Status(args) => status::status(&args),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());

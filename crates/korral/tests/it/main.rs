@@ -2,8 +2,10 @@
 //!
 //! - `topology`: `korral topology` on the bundled example cluster, files, stdin and
 //!   bad input.
+//! - `status`: `korral status` on dumps, healthy and not.
 //! - `cli`: help, version and completions.
 
 mod cli;
+mod status;
 mod topology;
 mod util;

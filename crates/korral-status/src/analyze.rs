@@ -1,0 +1,393 @@
+use jiff::{SignedDuration, Timestamp};
+use korral_core::{Object, ObjectSet};
+
+use crate::report::{
+    ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, PodIssue, Report, WorkloadIssue,
+};
+use crate::spec;
+
+/// What counts as "too long" and "recent", and where to look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The time the report is about: now for a live cluster, the snapshot's time for a
+    /// dump.
+    pub now: Timestamp,
+    /// A pod Pending longer than this is reported. Default 5 minutes.
+    pub pending_after: SignedDuration,
+    /// Warning events newer than this are reported. Default 1 hour.
+    pub event_window: SignedDuration,
+    /// Only this namespace (nodes are always shown).
+    pub namespace: Option<String>,
+}
+
+impl Options {
+    /// Defaults, at the current time: for a live cluster.
+    pub fn live() -> Self {
+        Self::at(Timestamp::now())
+    }
+
+    /// Defaults, at the time a snapshot was taken: the newest timestamp in it (object
+    /// creation, event times). A dump read a week later then reads as it did.
+    pub fn for_snapshot(set: &ObjectSet) -> Self {
+        let newest = set
+            .objects()
+            .iter()
+            .flat_map(|o| {
+                let created = o
+                    .metadata()
+                    .creation_timestamp
+                    .as_deref()
+                    .and_then(parse_time);
+                let event = (o.kind() == "Event")
+                    .then(|| o.raw().parse::<spec::Event>().ok())
+                    .flatten()
+                    .and_then(|e| event_time(&e));
+                [created, event]
+            })
+            .flatten()
+            .max();
+        Self::at(newest.unwrap_or_else(Timestamp::now))
+    }
+
+    fn at(now: Timestamp) -> Self {
+        Self {
+            now,
+            pending_after: SignedDuration::from_mins(5),
+            event_window: SignedDuration::from_hours(1),
+            namespace: None,
+        }
+    }
+}
+
+fn parse_time(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+fn event_time(event: &spec::Event) -> Option<Timestamp> {
+    [
+        event
+            .series
+            .as_ref()
+            .and_then(|s| s.last_observed_time.as_deref()),
+        event.last_timestamp.as_deref(),
+        event.deprecated_last_timestamp.as_deref(),
+        event.event_time.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(parse_time)
+}
+
+/// Container states that mean a pod cannot run.
+const BAD_WAITING: &[&str] = &[
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+];
+
+/// Reads the health of everything in `set`.
+pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
+    let mut report = Report::default();
+    let (mut workloads, mut pods, mut claims, mut jobs) = (0, 0, 0, 0);
+    let in_scope = |o: &Object| {
+        options
+            .namespace
+            .as_deref()
+            .is_none_or(|ns| o.namespace().is_none_or(|n| n == ns))
+    };
+    for object in set.objects().iter().filter(|o| in_scope(o)) {
+        match (object.group(), object.kind()) {
+            ("", "Node") => node(object, &mut report.nodes),
+            ("apps", kind @ ("Deployment" | "StatefulSet" | "DaemonSet")) => {
+                workloads += 1;
+                report.workloads.extend(workload(object, kind));
+            }
+            ("", "Pod") => {
+                pods += 1;
+                report.pods.extend(pod(object, options));
+            }
+            ("", "PersistentVolumeClaim") => {
+                claims += 1;
+                let phase = object
+                    .raw()
+                    .parse::<spec::Claim>()
+                    .ok()
+                    .and_then(|c| c.status.phase);
+                if let Some(phase @ ("Pending" | "Lost")) = phase.as_deref() {
+                    report.claims.push(ClaimIssue {
+                        namespace: ns(object),
+                        name: object.name().to_owned(),
+                        phase: phase.to_owned(),
+                    });
+                }
+            }
+            ("batch", "Job") => {
+                jobs += 1;
+                report.jobs.extend(job(object));
+            }
+            ("" | "events.k8s.io", "Event") => report.events.extend(event(object, options)),
+            _ => {}
+        }
+    }
+    report.nodes.issues.sort_by(|a, b| a.name.cmp(&b.name));
+    report
+        .workloads
+        .sort_by(|a, b| (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind)));
+    report
+        .pods
+        .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    report
+        .claims
+        .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    report
+        .jobs
+        .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    // Newest first; ties in a stable order.
+    report.events.sort_by(|a, b| {
+        (&b.last_seen, &a.namespace, &a.object, &a.reason).cmp(&(
+            &a.last_seen,
+            &b.namespace,
+            &b.object,
+            &b.reason,
+        ))
+    });
+
+    let not_ready = report.nodes.total - report.nodes.ready;
+    report.healthy = report
+        .nodes
+        .issues
+        .iter()
+        .all(|n| n.problems == ["Cordoned"])
+        && report.workloads.is_empty()
+        && report.pods.is_empty()
+        && report.claims.is_empty()
+        && report.jobs.is_empty();
+    report.summary = format!(
+        "{}: {} node{} ({not_ready} not ready), {workloads} workload{} ({} short), {pods} pod{} ({} failing), {claims} claim{} ({} pending), {jobs} job{} ({} failed), {} warning event{}",
+        if report.healthy {
+            "healthy"
+        } else {
+            "unhealthy"
+        },
+        report.nodes.total,
+        plural(report.nodes.total),
+        plural(workloads),
+        report.workloads.len(),
+        plural(pods),
+        report.pods.len(),
+        plural(claims),
+        report.claims.len(),
+        plural(jobs),
+        report.jobs.len(),
+        report.events.len(),
+        plural(report.events.len()),
+    );
+    report
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn ns(object: &Object) -> String {
+    object.namespace().unwrap_or_default().to_owned()
+}
+
+fn node(object: &Object, summary: &mut NodeSummary) {
+    summary.total += 1;
+    let node = object.raw().parse::<spec::Node>().unwrap_or_default();
+    let mut problems = Vec::new();
+    let mut message = None;
+    match node.status.conditions.iter().find(|c| c.kind == "Ready") {
+        Some(ready) if ready.status == "True" => summary.ready += 1,
+        Some(ready) => {
+            problems.push(
+                if ready.status == "Unknown" {
+                    "Unknown"
+                } else {
+                    "NotReady"
+                }
+                .to_owned(),
+            );
+            message.clone_from(&ready.message);
+        }
+        None => problems.push("Unknown".to_owned()),
+    }
+    for condition in &node.status.conditions {
+        let pressure = matches!(
+            condition.kind.as_str(),
+            "MemoryPressure" | "DiskPressure" | "PIDPressure" | "NetworkUnavailable"
+        );
+        if pressure && condition.status == "True" {
+            problems.push(condition.kind.clone());
+        }
+    }
+    if node.spec.unschedulable {
+        problems.push("Cordoned".to_owned());
+    }
+    if !problems.is_empty() {
+        summary.issues.push(NodeIssue {
+            name: object.name().to_owned(),
+            problems,
+            message,
+        });
+    }
+}
+
+fn workload(object: &Object, kind: &str) -> Option<WorkloadIssue> {
+    let workload = object.raw().parse::<spec::Workload>().unwrap_or_default();
+    let (desired, ready) = if kind == "DaemonSet" {
+        (
+            workload.status.desired_number_scheduled.unwrap_or(0),
+            workload.status.number_ready.unwrap_or(0),
+        )
+    } else {
+        (
+            workload.spec.replicas.unwrap_or(1),
+            workload.status.ready_replicas.unwrap_or(0),
+        )
+    };
+    (ready < desired).then(|| WorkloadIssue {
+        kind: kind.to_owned(),
+        namespace: ns(object),
+        name: object.name().to_owned(),
+        desired,
+        ready,
+    })
+}
+
+fn pod(object: &Object, options: &Options) -> Option<PodIssue> {
+    let status = object.raw().parse::<spec::Pod>().unwrap_or_default().status;
+    let issue = |reason: &str,
+                 container: Option<&spec::ContainerStatus>,
+                 message: Option<&String>| PodIssue {
+        namespace: ns(object),
+        name: object.name().to_owned(),
+        reason: reason.to_owned(),
+        container: container.map(|c| c.name.clone()),
+        restarts: container.map_or_else(
+            || {
+                status
+                    .container_statuses
+                    .iter()
+                    .map(|c| c.restart_count)
+                    .sum()
+            },
+            |c| c.restart_count,
+        ),
+        message: message.cloned(),
+    };
+    match status.phase.as_deref() {
+        Some("Succeeded") => return None,
+        Some("Failed") => {
+            let reason = status.reason.as_deref().unwrap_or("Failed");
+            return Some(issue(reason, None, status.message.as_ref()));
+        }
+        _ => {}
+    }
+    let containers = status
+        .init_container_statuses
+        .iter()
+        .chain(&status.container_statuses);
+    for container in containers.clone() {
+        if let Some(waiting) = &container.state.waiting
+            && let Some(reason) = waiting
+                .reason
+                .as_deref()
+                .filter(|r| BAD_WAITING.contains(r))
+        {
+            return Some(issue(reason, Some(container), waiting.message.as_ref()));
+        }
+    }
+    for container in containers {
+        let oom = [
+            &container.state.terminated,
+            &container.last_state.terminated,
+        ]
+        .into_iter()
+        .flatten()
+        .find(|t| t.reason.as_deref() == Some("OOMKilled"));
+        if let Some(terminated) = oom {
+            return Some(issue(
+                "OOMKilled",
+                Some(container),
+                terminated.message.as_ref(),
+            ));
+        }
+    }
+    if status.phase.as_deref() == Some("Pending") {
+        let created = object
+            .metadata()
+            .creation_timestamp
+            .as_deref()
+            .and_then(parse_time);
+        let too_long =
+            created.is_some_and(|t| options.now.duration_since(t) > options.pending_after);
+        if too_long {
+            let scheduled = status
+                .conditions
+                .iter()
+                .find(|c| c.kind == "PodScheduled" && c.status == "False");
+            let waiting = status
+                .container_statuses
+                .iter()
+                .find_map(|c| c.state.waiting.as_ref().and_then(|w| w.reason.clone()));
+            let message = scheduled
+                .and_then(|c| c.message.clone())
+                .or_else(|| waiting.map(|w| format!("containers waiting: {w}")));
+            return Some(issue("Pending", None, message.as_ref()));
+        }
+    }
+    None
+}
+
+fn job(object: &Object) -> Option<JobIssue> {
+    let job = object.raw().parse::<spec::Job>().ok()?;
+    let failed = job
+        .status
+        .conditions
+        .into_iter()
+        .find(|c| c.kind == "Failed" && c.status == "True")?;
+    Some(JobIssue {
+        namespace: ns(object),
+        name: object.name().to_owned(),
+        reason: failed.reason.unwrap_or_else(|| "Failed".to_owned()),
+        message: failed.message,
+    })
+}
+
+fn event(object: &Object, options: &Options) -> Option<EventLine> {
+    let event = object.raw().parse::<spec::Event>().ok()?;
+    if event.kind.as_deref() != Some("Warning") {
+        return None;
+    }
+    let when = event_time(&event);
+    if when.is_some_and(|t| options.now.duration_since(t) > options.event_window) {
+        return None;
+    }
+    let target = event.involved_object.as_ref().or(event.regarding.as_ref());
+    Some(EventLine {
+        namespace: ns(object),
+        object: target.map_or_else(String::new, |t| format!("{}/{}", t.kind, t.name)),
+        reason: event.reason.clone().unwrap_or_default(),
+        message: event
+            .message
+            .clone()
+            .or(event.note.clone())
+            .unwrap_or_default(),
+        count: event
+            .series
+            .as_ref()
+            .and_then(|s| s.count)
+            .or(event.count)
+            .unwrap_or(1),
+        last_seen: when.map(|t| t.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests;

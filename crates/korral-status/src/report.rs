@@ -1,0 +1,124 @@
+use serde::Serialize;
+
+/// The health of a cluster (or a namespace of it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Nodes: counts, and the ones that need attention.
+    pub nodes: NodeSummary,
+    /// Workloads short of their desired replicas.
+    pub workloads: Vec<WorkloadIssue>,
+    /// Pods in a bad state.
+    pub pods: Vec<PodIssue>,
+    /// PersistentVolumeClaims not bound.
+    pub claims: Vec<ClaimIssue>,
+    /// Jobs that failed.
+    pub jobs: Vec<JobIssue>,
+    /// Warning events within the window, newest first.
+    pub events: Vec<EventLine>,
+    /// Whether nothing above needs attention (Warning events alone do not count).
+    pub healthy: bool,
+    /// One line: `3 nodes (1 NotReady), 41 pods (2 failing), …`.
+    pub summary: String,
+}
+
+/// Node counts and the nodes that need attention.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NodeSummary {
+    /// How many nodes.
+    pub total: usize,
+    /// How many are Ready.
+    pub ready: usize,
+    /// Nodes that are not Ready, under pressure, or cordoned.
+    pub issues: Vec<NodeIssue>,
+}
+
+/// A node that needs attention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeIssue {
+    /// Node name.
+    pub name: String,
+    /// `NotReady`, `Unknown`, `MemoryPressure`, `DiskPressure`, `PIDPressure`,
+    /// `NetworkUnavailable`, `Cordoned`.
+    pub problems: Vec<String>,
+    /// The Ready condition's message, when not Ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A workload with fewer ready replicas than it wants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkloadIssue {
+    /// `Deployment`, `StatefulSet` or `DaemonSet`.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Replicas wanted (DaemonSets: pods scheduled).
+    pub desired: i64,
+    /// Replicas ready.
+    pub ready: i64,
+}
+
+/// A pod in a bad state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodIssue {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `CrashLoopBackOff`, `ImagePullBackOff`, `ErrImagePull`, `OOMKilled`, `Pending`,
+    /// `Failed`, `CreateContainerConfigError`, …
+    pub reason: String,
+    /// The container the reason is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Restarts of that container (or of all containers).
+    pub restarts: i64,
+    /// What Kubernetes says about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A claim that is not bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimIssue {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `Pending` or `Lost`.
+    pub phase: String,
+}
+
+/// A Job that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobIssue {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// The Failed condition's reason (`BackoffLimitExceeded`, `DeadlineExceeded`).
+    pub reason: String,
+    /// Its message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A Warning event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventLine {
+    /// Namespace of the event.
+    pub namespace: String,
+    /// The object it is about: `Kind/name`.
+    pub object: String,
+    /// The event's reason (`BackOff`, `FailedScheduling`).
+    pub reason: String,
+    /// Its message.
+    pub message: String,
+    /// How many times it happened.
+    pub count: i64,
+    /// When it last happened (RFC 3339), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+}

@@ -1,0 +1,175 @@
+//! `korral status`.
+
+use std::io::Write;
+
+use anyhow::{Context, anyhow};
+use comfy_table::{Table, presets};
+use jiff::SignedDuration;
+use korral_core::Loader;
+use korral_status::{Options, Report, analyze};
+
+use super::{ExitStatus, InputError};
+use crate::cli::{ReportFormat, StatusArgs};
+use crate::printer::Printer;
+
+pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
+    let pending_after = duration(&args.pending_after)
+        .context("--pending-after")
+        .map_err(InputError)?;
+    let event_window = duration(&args.events_since)
+        .context("--events-since")
+        .map_err(InputError)?;
+    let set = Loader::new()
+        .paths(&args.source.files)
+        .load()
+        .map_err(|err| InputError(err.into()))?;
+    for warning in set.warnings() {
+        Printer::warn(warning);
+    }
+    let mut options = Options::for_snapshot(&set);
+    options.pending_after = pending_after;
+    options.event_window = event_window;
+    options.namespace.clone_from(&args.namespace);
+    let report = analyze(&set, &options);
+
+    Printer::new(None).emit(|out| {
+        match args.output {
+            ReportFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &report)?;
+                writeln!(out)?;
+            }
+            ReportFormat::Table => table(&report, &args.events_since, out)?,
+        }
+        Ok(())
+    })?;
+    Ok(if report.healthy {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Findings
+    })
+}
+
+/// `30s`, `5m`, `1h30m`, as kubectl takes durations.
+fn duration(text: &str) -> anyhow::Result<SignedDuration> {
+    let parsed: SignedDuration = text
+        .parse()
+        .map_err(|_| anyhow!("`{text}` is not a duration; write it like 30s, 5m or 1h30m"))?;
+    if parsed.is_negative() {
+        return Err(anyhow!(
+            "`{text}` is negative; durations count back from now"
+        ));
+    }
+    Ok(parsed)
+}
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::NOTHING)
+        .set_header(header.iter().copied());
+    table
+}
+
+fn section(out: &mut dyn Write, title: &str, table: &Table) -> std::io::Result<()> {
+    writeln!(out, "{title}")?;
+    for line in table.lines() {
+        writeln!(out, "  {}", line.trim_end())?;
+    }
+    writeln!(out)
+}
+
+fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let nodes = &report.nodes;
+    let title = format!("NODES: {} total, {} ready", nodes.total, nodes.ready);
+    if nodes.issues.is_empty() {
+        writeln!(out, "{title}\n")?;
+    } else {
+        let mut table = new_table(&["NAME", "PROBLEMS", "MESSAGE"]);
+        for node in &nodes.issues {
+            table.add_row([
+                node.name.as_str(),
+                &node.problems.join(", "),
+                node.message.as_deref().unwrap_or(""),
+            ]);
+        }
+        section(out, &title, &table)?;
+    }
+    if !report.workloads.is_empty() {
+        let mut table = new_table(&["NAMESPACE", "KIND", "NAME", "READY"]);
+        for w in &report.workloads {
+            table.add_row([
+                w.namespace.as_str(),
+                &w.kind,
+                &w.name,
+                &format!("{}/{}", w.ready, w.desired),
+            ]);
+        }
+        section(out, "WORKLOADS SHORT OF REPLICAS", &table)?;
+    }
+    if !report.pods.is_empty() {
+        let mut table = new_table(&[
+            "NAMESPACE",
+            "NAME",
+            "REASON",
+            "CONTAINER",
+            "RESTARTS",
+            "MESSAGE",
+        ]);
+        for p in &report.pods {
+            table.add_row([
+                p.namespace.as_str(),
+                &p.name,
+                &p.reason,
+                p.container.as_deref().unwrap_or(""),
+                &p.restarts.to_string(),
+                p.message.as_deref().unwrap_or(""),
+            ]);
+        }
+        section(out, "PODS", &table)?;
+    }
+    if !report.claims.is_empty() {
+        let mut table = new_table(&["NAMESPACE", "NAME", "PHASE"]);
+        for c in &report.claims {
+            table.add_row([c.namespace.as_str(), &c.name, &c.phase]);
+        }
+        section(out, "CLAIMS NOT BOUND", &table)?;
+    }
+    if !report.jobs.is_empty() {
+        let mut table = new_table(&["NAMESPACE", "NAME", "REASON", "MESSAGE"]);
+        for j in &report.jobs {
+            table.add_row([
+                j.namespace.as_str(),
+                &j.name,
+                &j.reason,
+                j.message.as_deref().unwrap_or(""),
+            ]);
+        }
+        section(out, "FAILED JOBS", &table)?;
+    }
+    if !report.events.is_empty() {
+        let mut table = new_table(&[
+            "LAST SEEN",
+            "NAMESPACE",
+            "OBJECT",
+            "REASON",
+            "COUNT",
+            "MESSAGE",
+        ]);
+        for e in &report.events {
+            table.add_row([
+                e.last_seen.as_deref().unwrap_or(""),
+                &e.namespace,
+                &e.object,
+                &e.reason,
+                &e.count.to_string(),
+                &e.message,
+            ]);
+        }
+        section(
+            out,
+            &format!("WARNING EVENTS (last {events_since})"),
+            &table,
+        )?;
+    }
+    writeln!(out, "{}", report.summary)
+}
