@@ -5,9 +5,12 @@
 //! indexes. Selectors are matched through a per-namespace label index, so a Service
 //! costs in proportion to the pods it could select, not to the cluster's size.
 
+mod declare;
 mod refs;
 
-use korral_core::{ApiVersion, LabelSelector, LabelSelectorSpec, Object, ObjectSet, Warning};
+pub(crate) use declare::{Declare, Selection, declare};
+
+use korral_core::{ApiVersion, LabelSelector, Object, ObjectSet, Warning};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::graph::{Edge, Graph, Node, Problem, ProblemKind};
@@ -25,19 +28,19 @@ pub struct InferOptions {
 /// Builds the graph of `set`.
 pub fn infer(set: &ObjectSet, options: InferOptions) -> Graph {
     let mut builder = Builder::new(set, options);
-    for index in 0..set.objects().len() {
-        builder.object(index);
+    for (index, object) in set.objects().iter().enumerate() {
+        declare(object, index, &mut builder);
     }
     builder.duplicates(set.warnings());
     builder.finish()
 }
 
-const RBAC: &str = "rbac.authorization.k8s.io";
+pub(crate) const RBAC: &str = "rbac.authorization.k8s.io";
 
 type Key<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
 
 /// A reference from one object to another, as the referring object writes it.
-struct Ref<'r> {
+pub(crate) struct Ref<'r> {
     group: &'r str,
     kind: &'r str,
     namespace: Option<&'r str>,
@@ -225,255 +228,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn link(&mut self, from: usize, relation: Relation, r: &Ref<'_>) {
-        if let Some(target) = self.resolve(from, relation, r) {
-            self.edge(from, target, relation);
-        }
-    }
-
-    fn object(&mut self, index: usize) {
-        let object = &self.objects[index];
-        let namespace = object.namespace();
-        let owners = &object.metadata().owner_references;
-        for owner in owners {
-            let r = Ref {
-                uid: owner.uid.as_deref(),
-                ..Ref::new(
-                    ApiVersion::parse(&owner.api_version).group,
-                    &owner.kind,
-                    namespace,
-                    &owner.name,
-                )
-            };
-            if let Some(owner) = self.resolve(index, Relation::Owns, &r) {
-                self.edge(owner, index, Relation::Owns);
-            }
-        }
-
-        let raw = object.raw();
-        match (object.group(), object.kind()) {
-            ("", "Pod") => {
-                if let Ok(pod) = raw.parse::<refs::Pod>() {
-                    self.pod_spec(index, &pod.spec, namespace, Some(object.name()));
-                    if let Some(node) = pod.spec.node_name.as_deref() {
-                        self.link(index, Relation::RunsOn, &Ref::new("", "Node", None, node));
-                    }
-                }
-            }
-            ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
-            | ("batch", "Job")
-            | ("", "ReplicationController") => {
-                if !self.managed_by_workload(index)
-                    && let Ok(workload) = raw.parse::<refs::Workload>()
-                {
-                    self.pod_spec(index, &workload.spec.template.spec, namespace, None);
-                }
-            }
-            ("batch", "CronJob") => {
-                if let Ok(cron) = raw.parse::<refs::CronJob>() {
-                    let spec = &cron.spec.job_template.spec.template.spec;
-                    self.pod_spec(index, spec, namespace, None);
-                }
-            }
-            ("", "Service") => {
-                if let Ok(service) = raw.parse::<refs::Service>() {
-                    self.service(index, namespace, service.spec.selector.as_ref());
-                }
-            }
-            ("policy", "PodDisruptionBudget") => {
-                // policy/v1beta1 read an empty selector as "no pods"; policy/v1 as
-                // "every pod of the namespace".
-                let empty_selects_nothing = object.api_version() == "policy/v1beta1";
-                if let Ok(pdb) = raw.parse::<refs::Pdb>()
-                    && let Some(spec) = &pdb.spec.selector
-                    && !(empty_selects_nothing && *spec == LabelSelectorSpec::default())
-                {
-                    self.select(index, namespace, spec);
-                }
-            }
-            ("networking.k8s.io", "NetworkPolicy") => {
-                if let Ok(policy) = raw.parse::<refs::NetworkPolicy>() {
-                    // An absent podSelector is read as empty by the API server.
-                    let spec = policy.spec.pod_selector.unwrap_or_default();
-                    self.select(index, namespace, &spec);
-                }
-            }
-            ("", kind @ ("PersistentVolumeClaim" | "PersistentVolume")) => {
-                self.storage(index, kind == "PersistentVolumeClaim");
-            }
-            ("networking.k8s.io" | "extensions", "Ingress") => {
-                if let Ok(ingress) = raw.parse::<refs::Ingress>() {
-                    self.ingress(index, namespace, &ingress.spec);
-                }
-            }
-            ("autoscaling", "HorizontalPodAutoscaler")
-            | ("autoscaling.k8s.io", "VerticalPodAutoscaler") => {
-                if let Ok(scaler) = raw.parse::<refs::Autoscaler>() {
-                    let spec = scaler.spec;
-                    if let Some(target) = spec.scale_target_ref.or(spec.target_ref) {
-                        let group =
-                            ApiVersion::parse(target.api_version.as_deref().unwrap_or("")).group;
-                        let r = Ref::new(group, &target.kind, namespace, &target.name);
-                        self.link(index, Relation::Scales, &r);
-                    }
-                }
-            }
-            ("discovery.k8s.io", "EndpointSlice") => self.endpoint_slice(index),
-            (RBAC, "RoleBinding" | "ClusterRoleBinding") => {
-                if let Ok(binding) = raw.parse::<refs::Binding>() {
-                    self.binding(index, namespace, &binding);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// PersistentVolumeClaim → PersistentVolume and StorageClass; PersistentVolume →
-    /// StorageClass.
-    fn storage(&mut self, index: usize, is_claim: bool) {
-        let raw = self.objects[index].raw();
-
-        if let Ok(storage) = raw.parse::<refs::Storage>() {
-            if is_claim && let Some(volume) = storage.spec.volume_name.as_deref() {
-                let r = Ref::new("", "PersistentVolume", None, volume);
-                self.link(index, Relation::BoundTo, &r);
-            }
-            if let Some(class) = storage.spec.storage_class_name.as_deref() {
-                let r = Ref::new("storage.k8s.io", "StorageClass", None, class);
-                self.link(index, Relation::Class, &r);
-            }
-        }
-    }
-
-    /// Whether a workload is run by another workload in the input (a Deployment's
-    /// ReplicaSet, a CronJob's Job): its pod template is that owner's, so the template's
-    /// references are drawn once, from the owner.
-    fn managed_by_workload(&self, index: usize) -> bool {
-        let object = &self.objects[index];
-        object.metadata().owner_references.iter().any(|owner| {
-            let group = ApiVersion::parse(&owner.api_version).group;
-            matches!(
-                (group, owner.kind.as_str()),
-                ("apps", "Deployment" | "StatefulSet" | "DaemonSet") | ("batch", "CronJob")
-            ) && self
-                .lookup(group, &owner.kind, object.namespace(), &owner.name)
-                .is_some()
-        })
-    }
-
-    fn pod_spec(
-        &mut self,
-        index: usize,
-        spec: &refs::PodSpec,
-        namespace: Option<&str>,
-        pod_name: Option<&str>,
-    ) {
-        fn cm<'r>(namespace: Option<&'r str>, name: &'r str) -> Ref<'r> {
-            Ref::new("", "ConfigMap", namespace, name)
-        }
-        fn secret<'r>(namespace: Option<&'r str>, name: &'r str) -> Ref<'r> {
-            Ref::new("", "Secret", namespace, name)
-        }
-        for volume in &spec.volumes {
-            if let Some(claim) = &volume.persistent_volume_claim {
-                let r = Ref::new("", "PersistentVolumeClaim", namespace, &claim.claim_name);
-                self.link(index, Relation::Mounts, &r);
-            }
-            if let Some(source) = &volume.config_map {
-                self.link(
-                    index,
-                    Relation::Mounts,
-                    &cm(namespace, &source.name).optional(source.optional),
-                );
-            }
-            if let Some(source) = &volume.secret {
-                let r = secret(namespace, &source.secret_name).optional(source.optional);
-                self.link(index, Relation::Mounts, &r);
-            }
-            if let Some(projected) = &volume.projected {
-                for source in &projected.sources {
-                    if let Some(c) = &source.config_map {
-                        self.link(
-                            index,
-                            Relation::Mounts,
-                            &cm(namespace, &c.name).optional(c.optional),
-                        );
-                    }
-                    if let Some(s) = &source.secret {
-                        self.link(
-                            index,
-                            Relation::Mounts,
-                            &secret(namespace, &s.name).optional(s.optional),
-                        );
-                    }
-                }
-            }
-            // A generic ephemeral volume's claim is named `<pod>-<volume>`.
-            if let (Some(_), Some(pod)) = (&volume.ephemeral, pod_name) {
-                let claim = format!("{pod}-{}", volume.name);
-                // The claim comes and goes with the pod: a snapshot may miss it.
-                let r =
-                    Ref::new("", "PersistentVolumeClaim", namespace, &claim).optional(Some(true));
-                self.link(index, Relation::Mounts, &r);
-            }
-        }
-        let containers = spec
-            .containers
-            .iter()
-            .chain(&spec.init_containers)
-            .chain(&spec.ephemeral_containers);
-        for container in containers {
-            for var in &container.env {
-                if let Some(from) = &var.value_from {
-                    if let Some(c) = &from.config_map_key_ref {
-                        self.link(
-                            index,
-                            Relation::Env,
-                            &cm(namespace, &c.name).optional(c.optional),
-                        );
-                    }
-                    if let Some(s) = &from.secret_key_ref {
-                        self.link(
-                            index,
-                            Relation::Env,
-                            &secret(namespace, &s.name).optional(s.optional),
-                        );
-                    }
-                }
-            }
-            for from in &container.env_from {
-                if let Some(c) = &from.config_map_ref {
-                    self.link(
-                        index,
-                        Relation::Env,
-                        &cm(namespace, &c.name).optional(c.optional),
-                    );
-                }
-                if let Some(s) = &from.secret_ref {
-                    self.link(
-                        index,
-                        Relation::Env,
-                        &secret(namespace, &s.name).optional(s.optional),
-                    );
-                }
-            }
-        }
-        for pull in &spec.image_pull_secrets {
-            self.link(index, Relation::PullsWith, &secret(namespace, &pull.name));
-        }
-        let account = spec
-            .service_account_name
-            .as_deref()
-            .or(spec.service_account.as_deref())
-            .filter(|name| !name.is_empty())
-            .unwrap_or("default");
-        // Kubernetes creates `default` in every namespace, so manifests never hold it:
-        // its absence is not a problem.
-        let r =
-            Ref::new("", "ServiceAccount", namespace, account).optional(Some(account == "default"));
-        self.link(index, Relation::RunsAs, &r);
-    }
-
     /// The pods of `namespace` that `selector` matches, in object order. Candidates come
     /// from the label index entry of the most selective requirement that can only match
     /// labelled pods; the full selector then checks each candidate.
@@ -561,96 +315,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn ingress(&mut self, index: usize, namespace: Option<&str>, spec: &refs::IngressSpec) {
-        if let Some(class) = spec.ingress_class_name.as_deref() {
-            let r = Ref::new("networking.k8s.io", "IngressClass", None, class);
-            self.link(index, Relation::Class, &r);
-        }
-        let rule_backends = spec
-            .rules
-            .iter()
-            .filter_map(|rule| rule.http.as_ref())
-            .flat_map(|http| &http.paths)
-            .filter_map(|path| path.backend.as_ref());
-        let backends = spec
-            .default_backend
-            .iter()
-            .chain(&spec.backend)
-            .chain(rule_backends);
-        for backend in backends {
-            let service = backend
-                .service
-                .as_ref()
-                .map(|s| s.name.as_str())
-                .or(backend.service_name.as_deref());
-            if let Some(name) = service {
-                self.link(
-                    index,
-                    Relation::RoutesTo,
-                    &Ref::new("", "Service", namespace, name),
-                );
-            }
-            if let Some(resource) = &backend.resource {
-                let group = resource.api_group.as_deref().unwrap_or_default();
-                let r = Ref::new(group, &resource.kind, namespace, &resource.name);
-                self.link(index, Relation::RoutesTo, &r);
-            }
-        }
-        for tls in &spec.tls {
-            if let Some(name) = tls.secret_name.as_deref() {
-                self.link(
-                    index,
-                    Relation::Tls,
-                    &Ref::new("", "Secret", namespace, name),
-                );
-            }
-        }
-    }
-
-    fn endpoint_slice(&mut self, index: usize) {
-        let object = &self.objects[index];
-        let namespace = object.namespace();
-        if let Some(service) = object.labels().get("kubernetes.io/service-name") {
-            let r = Ref::new("", "Service", namespace, service);
-            if let Some(service) = self.resolve(index, Relation::Endpoints, &r) {
-                self.edge(service, index, Relation::Endpoints);
-            }
-        }
-        let Ok(slice) = object.raw().parse::<refs::EndpointSlice>() else {
-            return;
-        };
-        for target in slice.endpoints.iter().filter_map(|e| e.target_ref.as_ref()) {
-            let r = Ref {
-                uid: target.uid.as_deref(),
-                ..Ref::new(
-                    "",
-                    &target.kind,
-                    target.namespace.as_deref().or(namespace),
-                    &target.name,
-                )
-            };
-            self.link(index, Relation::Targets, &r);
-        }
-    }
-
-    fn binding(&mut self, index: usize, namespace: Option<&str>, binding: &refs::Binding) {
-        if let Some(role) = &binding.role_ref {
-            let role_namespace = if role.kind == "Role" { namespace } else { None };
-            let group = role.api_group.as_deref().unwrap_or(RBAC);
-            let r = Ref::new(group, &role.kind, role_namespace, &role.name);
-            self.link(index, Relation::Binds, &r);
-        }
-        for subject in binding
-            .subjects
-            .iter()
-            .filter(|s| s.kind == "ServiceAccount")
-        {
-            let subject_namespace = subject.namespace.as_deref().or(namespace);
-            let r = Ref::new("", "ServiceAccount", subject_namespace, &subject.name);
-            self.link(index, Relation::Grants, &r);
-        }
-    }
-
     /// Reports each object that was read twice.
     fn duplicates(&mut self, warnings: &[Warning]) {
         for warning in warnings {
@@ -666,6 +330,26 @@ impl<'a> Builder<'a> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Declare for Builder<'_> {
+    fn reference(&mut self, from: usize, relation: Relation, r: &Ref<'_>, reversed: bool) {
+        if let Some(target) = self.resolve(from, relation, r) {
+            if reversed {
+                self.edge(target, from, relation);
+            } else {
+                self.edge(from, target, relation);
+            }
+        }
+    }
+
+    fn selection(&mut self, from: usize, selection: Selection<'_>) {
+        let namespace = self.objects[from].namespace();
+        match selection {
+            Selection::Service(labels) => self.service(from, namespace, Some(labels)),
+            Selection::Selector(spec) => self.select(from, namespace, spec),
         }
     }
 }
