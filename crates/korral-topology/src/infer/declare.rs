@@ -89,10 +89,10 @@ impl<D: Declare> Declarer<'_, D> {
                 }
             }
             ("", "Service") => {
-                if let Ok(service) = raw.parse::<refs::Service>() {
-                    if let Some(labels) = service.spec.selector.as_ref() {
-                        self.out.selection(index, Selection::Service(labels));
-                    }
+                if let Ok(service) = raw.parse::<refs::Service>()
+                    && let Some(labels) = service.spec.selector.as_ref()
+                {
+                    self.out.selection(index, Selection::Service(labels));
                 }
             }
             ("policy", "PodDisruptionBudget") => {
