@@ -1,0 +1,48 @@
+//! Cluster access with kubectl's conventions.
+//!
+//! - [`ClusterConfig`]: the kubeconfig and context, found as kubectl finds them
+//!   (`--kubeconfig`, else `KUBECONFIG`'s files merged, else `~/.kube/config`, else the
+//!   in-cluster service account), with `--context` and `-n` applied. It names the
+//!   context, the server and the default namespace, and connects a [`Client`].
+//! - [`discover`]: every listable resource the server serves, CRDs included; a group
+//!   version that cannot be read (an aggregated API that is down) is a warning.
+//! - [`list_all`]: paged lists of many resources at once, read into a korral
+//!   [`ObjectSet`](korral_core::ObjectSet) straight from the JSON text.
+//! - [`watch()`]: one resource's changes as a stream of [`WatchEvent`]s that resumes,
+//!   relists on 410 Gone and backs off by itself.
+//! - [`Client::server_version`]: `GET /version`.
+//!
+//! Every [`Error`] names the context and server and says what to do. The environment
+//! variables read are in [`env`].
+//!
+//! ```no_run
+//! use korral_kube::{ClusterConfig, KubeOptions, ListOptions, discover, list_all};
+//!
+//! # async fn run() -> korral_kube::Result<()> {
+//! let config = ClusterConfig::load(KubeOptions::default())?;
+//! let client = config.client().await?;
+//! println!("{} at {}: {}", config.context(), config.server(), client.server_version().await?);
+//! let discovery = discover(&client).await?;
+//! let (set, warnings) = list_all(&client, &discovery.resources, &ListOptions::default()).await?;
+//! for warning in discovery.warnings.iter().chain(&warnings) {
+//!     eprintln!("warning: {warning}");
+//! }
+//! println!("{} objects", set.len());
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod config;
+mod discovery;
+pub mod env;
+mod error;
+mod list;
+mod watch;
+
+pub use client::{Client, ServerVersion};
+pub use config::{ClusterConfig, IN_CLUSTER_CONTEXT, KubeOptions};
+pub use discovery::{Discovery, Resource, discover};
+pub use error::{Error, Result};
+pub use list::{ListOptions, list_all};
+pub use watch::{WatchEvent, watch};

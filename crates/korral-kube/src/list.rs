@@ -1,0 +1,290 @@
+//! Paged lists of many resources at once, read into korral objects.
+
+use std::fmt;
+
+use futures::{StreamExt, TryStreamExt};
+use korral_core::{Loader, Object, ObjectSet};
+use kube::api::ListParams;
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+
+use crate::client::Client;
+use crate::discovery::Resource;
+use crate::error::{Action, Error, Result};
+
+/// How many times one resource's list starts over after its continue token expired
+/// before korral gives up on it.
+const MAX_LIST_RESTARTS: usize = 3;
+
+/// What to list and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Only this namespace (`-n`); `None` lists all namespaces (`-A`). Cluster-scoped
+    /// resources are listed whole either way: pass only namespaced resources to leave
+    /// them out.
+    pub namespace: Option<String>,
+    /// A label selector in kubectl's `-l` syntax, passed to the server.
+    pub label_selector: Option<String>,
+    /// Objects per page (`limit`). Default 500, as kubectl's `--chunk-size`.
+    pub page_size: u32,
+    /// How many resources are listed at once. Default 4: enough to hide latency,
+    /// few enough not to trip the API server's priority and fairness limits.
+    pub concurrency: usize,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        Self {
+            namespace: None,
+            label_selector: None,
+            page_size: 500,
+            concurrency: 4,
+        }
+    }
+}
+
+/// Lists every resource (paged, several at once) into one [`ObjectSet`] whose objects
+/// point at the file `<live:CONTEXT>`.
+///
+/// A resource the user may not list (403), that is gone (404), or whose aggregated
+/// API is down (503) is left out with a warning, returned beside the set. A page whose
+/// continue token expired (410) starts that resource's list over. Any other error,
+/// such as an unreachable server or refused credentials, fails the whole list.
+pub async fn list_all(
+    client: &Client,
+    resources: &[Resource],
+    options: &ListOptions,
+) -> Result<(ObjectSet, Vec<String>)> {
+    let file_name = client.source_name();
+    let mut results: Vec<(usize, Result<Vec<Object>>)> =
+        futures::stream::iter(resources.iter().enumerate().map(|(index, resource)| {
+            let file_name = &file_name;
+            async move {
+                // Skippable errors travel as values; the others stop the whole list
+                // at once.
+                match list_resource(client, resource, options, file_name).await {
+                    Err(err) if !is_skippable(&err) => Err(err),
+                    result => Ok((index, result)),
+                }
+            }
+        }))
+        .buffer_unordered(options.concurrency.max(1))
+        .try_collect()
+        .await?;
+    // Completion order is the network's; the set's order is the caller's.
+    results.sort_by_key(|(index, _)| *index);
+
+    let mut objects = Vec::new();
+    let mut warnings = Vec::new();
+    for (index, result) in results {
+        match result {
+            Ok(list) => objects.extend(list),
+            Err(err) => warnings.push(format!(
+                "{err}; `{}` is left out",
+                resources[index].qualified_name()
+            )),
+        }
+    }
+    Ok((
+        ObjectSet::from_objects(objects, vec![file_name], Vec::new()),
+        warnings,
+    ))
+}
+
+/// Errors that leave one resource out of a list instead of failing it.
+fn is_skippable(err: &Error) -> bool {
+    matches!(err, Error::Forbidden { .. }) || matches!(err.status_code(), Some(404 | 405 | 503))
+}
+
+/// Every page of one resource; starts over when the continue token expires.
+async fn list_resource(
+    client: &Client,
+    resource: &Resource,
+    options: &ListOptions,
+    file_name: &str,
+) -> Result<Vec<Object>> {
+    let mut restarts = 0;
+    'list: loop {
+        let mut objects = Vec::new();
+        let mut continue_token = None;
+        loop {
+            let page = match fetch_page(
+                client,
+                resource,
+                options.namespace.as_deref(),
+                options.label_selector.as_deref(),
+                options.page_size,
+                continue_token.take(),
+                file_name,
+            )
+            .await
+            {
+                Ok(page) => page,
+                Err(err) if err.status_code() == Some(410) && restarts < MAX_LIST_RESTARTS => {
+                    restarts += 1;
+                    continue 'list;
+                }
+                Err(err) => return Err(err),
+            };
+            objects.extend(page.objects);
+            match page.continue_token {
+                Some(token) => continue_token = Some(token),
+                None => return Ok(objects),
+            }
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub(crate) struct Page {
+    pub(crate) objects: Vec<Object>,
+    /// The list's `metadata.resourceVersion`: where a watch should start.
+    pub(crate) resource_version: Option<String>,
+    /// `metadata.continue`, when there are more pages.
+    pub(crate) continue_token: Option<String>,
+}
+
+/// Fetches one page and reads it into objects.
+pub(crate) async fn fetch_page(
+    client: &Client,
+    resource: &Resource,
+    namespace: Option<&str>,
+    label_selector: Option<&str>,
+    page_size: u32,
+    continue_token: Option<String>,
+    file_name: &str,
+) -> Result<Page> {
+    let action = Action {
+        verb: "list",
+        resource: &resource.plural,
+        namespace: namespace.filter(|_| resource.namespaced),
+    };
+    let params = ListParams {
+        label_selector: label_selector.map(str::to_owned),
+        limit: (page_size > 0).then_some(page_size),
+        continue_token,
+        ..ListParams::default()
+    };
+    let request = kube::core::Request::new(resource.path(namespace))
+        .list(&params)
+        .map_err(|e| client.target().response_error(&action, e.to_string()))?;
+    let text = client.send_text(request, &action).await?;
+    parse_page(file_name, &text).map_err(|message| client.target().response_error(&action, message))
+}
+
+/// Reads a list response (`{"kind":"PodList","apiVersion":"v1","metadata":{…},
+/// "items":[…]}`) without building a JSON tree: one pass reads the list's metadata and
+/// skips the items, then korral-core's loader splits the items into objects (filling
+/// in the `kind` and `apiVersion` the server leaves out of a typed list's items).
+pub(crate) fn parse_page(file_name: &str, text: &str) -> Result<Page, String> {
+    let head: ListHead = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let meta = head.metadata.unwrap_or_default();
+    let objects = if head.items.0 {
+        let set = Loader::load_str(file_name, text).map_err(|e| e.to_string())?;
+        set.objects().to_vec()
+    } else {
+        // `"items": []` or `null`: nothing to read (and a list with no items would
+        // look to the loader like an object without a name).
+        Vec::new()
+    };
+    Ok(Page {
+        objects,
+        resource_version: meta.resource_version.filter(|v| !v.is_empty()),
+        continue_token: meta.continue_token.filter(|c| !c.is_empty()),
+    })
+}
+
+#[derive(Deserialize)]
+struct ListHead {
+    #[serde(default)]
+    metadata: Option<ListMeta>,
+    #[serde(default)]
+    items: NonEmpty,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ListMeta {
+    #[serde(default, rename = "continue")]
+    continue_token: Option<String>,
+    #[serde(default)]
+    resource_version: Option<String>,
+}
+
+/// Whether a JSON array has any element, found without keeping any.
+#[derive(Default)]
+struct NonEmpty(bool);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NonEmpty;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of objects")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NonEmpty, A::Error> {
+                let mut any = false;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    any = true;
+                }
+                Ok(NonEmpty(any))
+            }
+            fn visit_unit<E>(self) -> Result<NonEmpty, E> {
+                Ok(NonEmpty(false))
+            }
+            fn visit_none<E>(self) -> Result<NonEmpty, E> {
+                Ok(NonEmpty(false))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_list_items_get_kind_and_api_version() {
+        let text = r#"{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"42","continue":"abc"},"items":[
+            {"metadata":{"name":"web","namespace":"shop","resourceVersion":"40"},"spec":{"replicas":2}},
+            {"metadata":{"name":"api","namespace":"shop","resourceVersion":"41"}}]}"#;
+        let page = parse_page("<live:prod>", text).unwrap();
+        assert_eq!(page.resource_version.as_deref(), Some("42"));
+        assert_eq!(page.continue_token.as_deref(), Some("abc"));
+        let names: Vec<_> = page
+            .objects
+            .iter()
+            .map(|o| format!("{} {} {}", o.api_version(), o.kind(), o.name()))
+            .collect();
+        assert_eq!(names, ["apps/v1 Deployment web", "apps/v1 Deployment api"]);
+        assert!(page.objects[0].raw().as_str().contains("\"replicas\":2"));
+    }
+
+    #[test]
+    fn empty_and_null_items_are_no_objects() {
+        for items in ["[]", "null"] {
+            let text = format!(
+                r#"{{"kind":"PodList","apiVersion":"v1","metadata":{{"resourceVersion":"7","continue":""}},"items":{items}}}"#
+            );
+            let page = parse_page("<live:prod>", &text).unwrap();
+            assert!(page.objects.is_empty());
+            assert_eq!(page.continue_token, None);
+            assert_eq!(page.resource_version.as_deref(), Some("7"));
+        }
+    }
+
+    #[test]
+    fn malformed_page_is_an_error() {
+        assert!(parse_page("<live:prod>", r#"{"kind":"PodList","items":[{"#).is_err());
+        assert!(
+            parse_page(
+                "<live:prod>",
+                r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{}}]}"#
+            )
+            .is_err()
+        );
+    }
+}
