@@ -155,7 +155,8 @@ pub struct OwnerReference {
 }
 
 /// Where an object was read from: a file of the [`crate::ObjectSet`] and a 1-based line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The default (file 0, line 0) stands for "no file": a live object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Source {
     /// The file, an index into the set's file list.
     pub file: FileId,

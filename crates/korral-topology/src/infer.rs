@@ -41,13 +41,13 @@ type Key<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
 
 /// A reference from one object to another, as the referring object writes it.
 pub(crate) struct Ref<'r> {
-    group: &'r str,
-    kind: &'r str,
-    namespace: Option<&'r str>,
-    name: &'r str,
-    uid: Option<&'r str>,
+    pub(crate) group: &'r str,
+    pub(crate) kind: &'r str,
+    pub(crate) namespace: Option<&'r str>,
+    pub(crate) name: &'r str,
+    pub(crate) uid: Option<&'r str>,
     /// `optional: true` on a ConfigMap or Secret source: a missing target is fine.
-    optional: bool,
+    pub(crate) optional: bool,
 }
 
 impl<'r> Ref<'r> {

@@ -22,6 +22,7 @@ mod export;
 mod graph;
 mod infer;
 mod layout;
+mod live;
 mod relation;
 mod view;
 
@@ -29,5 +30,6 @@ pub use export::{ExportError, Format, TreeStyle, export, export_tree};
 pub use graph::{Edge, Graph, Node, Problem, ProblemKind};
 pub use infer::{InferOptions, infer};
 pub use layout::{Layer, Layout, Position, layout};
+pub use live::{GraphDiff, LiveGraph};
 pub use relation::{Relation, UnknownRelation};
 pub use view::{Focus, View, ViewError};

@@ -1,0 +1,163 @@
+use korral_core::{Loader, Object, ObjectSet};
+use proptest::prelude::*;
+
+use super::*;
+use crate::{InferOptions, infer};
+
+fn shop() -> ObjectSet {
+    Loader::new()
+        .path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/shop"))
+        .load()
+        .unwrap()
+}
+
+/// Nodes and edges as id strings, for comparing graphs built different ways.
+fn shape(graph: &Graph) -> (Vec<String>, Vec<(String, String, Relation)>) {
+    let nodes = graph.nodes().iter().map(|n| n.id.clone()).collect();
+    let edges = graph
+        .edges()
+        .iter()
+        .map(|e| {
+            (
+                graph.nodes()[e.source].id.clone(),
+                graph.nodes()[e.target].id.clone(),
+                e.relation,
+            )
+        })
+        .collect();
+    (nodes, edges)
+}
+
+fn object(yaml: &str) -> Object {
+    Loader::load_str("t.yaml", yaml).unwrap().objects()[0].clone()
+}
+
+#[test]
+fn built_one_object_at_a_time_it_equals_inference() {
+    let set = shop();
+    let live = LiveGraph::from_objects(set.objects().iter().cloned());
+    assert_eq!(
+        shape(&live.graph()),
+        shape(&infer(&set, InferOptions::default()))
+    );
+}
+
+#[test]
+fn a_pod_relabelled_leaves_and_joins_selectors() {
+    let mut live = LiveGraph::new();
+    live.upsert(object("{apiVersion: v1, kind: Service, metadata: {name: web, namespace: a}, spec: {selector: {app: web}}}"));
+    let diff = live.upsert(object(
+        "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: a, labels: {app: web}}}",
+    ));
+    assert_eq!(diff.added_nodes, vec!["Pod/a/p"]);
+    assert!(diff.added_edges.contains(&(
+        "Service/a/web".into(),
+        "Pod/a/p".into(),
+        Relation::Selects
+    )));
+
+    let diff = live.upsert(object(
+        "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: a, labels: {app: other}}}",
+    ));
+    assert_eq!(
+        diff.removed_edges,
+        vec![("Service/a/web".into(), "Pod/a/p".into(), Relation::Selects)]
+    );
+    assert!(diff.added_edges.is_empty() && diff.added_nodes.is_empty());
+
+    // The same object again changes nothing.
+    let diff = live.upsert(object(
+        "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: a, labels: {app: other}}}",
+    ));
+    assert!(diff.is_empty(), "{diff:?}");
+}
+
+#[test]
+fn references_wait_for_their_target_and_return_to_waiting_when_it_goes() {
+    let mut live = LiveGraph::new();
+    let pod = "{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: a}, spec: {volumes: [{name: c, configMap: {name: cfg}}]}}";
+    let diff = live.upsert(object(pod));
+    assert!(diff.added_edges.is_empty());
+    let cm = object("{apiVersion: v1, kind: ConfigMap, metadata: {name: cfg, namespace: a}}");
+    let diff = live.upsert(cm.clone());
+    assert_eq!(
+        diff.added_edges,
+        vec![("Pod/a/p".into(), "ConfigMap/a/cfg".into(), Relation::Mounts)]
+    );
+    let diff = live.delete(&cm.key());
+    assert_eq!(diff.removed_nodes, vec!["ConfigMap/a/cfg"]);
+    assert_eq!(
+        diff.removed_edges,
+        vec![("Pod/a/p".into(), "ConfigMap/a/cfg".into(), Relation::Mounts)]
+    );
+    let diff = live.upsert(cm);
+    assert_eq!(
+        diff.added_edges.len(),
+        1,
+        "the pod's reference resolved again"
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Upsert(usize),
+    Delete(usize),
+    Relabel(usize, bool),
+}
+
+fn steps(len: usize) -> impl Strategy<Value = Vec<Step>> {
+    prop::collection::vec(
+        prop_oneof![
+            (0..len).prop_map(Step::Upsert),
+            (0..len).prop_map(Step::Delete),
+            (0..len, any::<bool>()).prop_map(|(i, b)| Step::Relabel(i, b)),
+        ],
+        1..60,
+    )
+}
+
+/// The object with its labels swapped for `{korral-test: x}` or emptied: a label
+/// change that moves pods in and out of selectors.
+fn relabelled(object: &Object, on: bool) -> Object {
+    let mut value = object.raw().to_value();
+    value["metadata"]["labels"] = if on {
+        serde_json::json!({"korral-test": "x"})
+    } else {
+        serde_json::json!({})
+    };
+    Object::from_json(&value.to_string(), object.source()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any sequence of changes leaves the live graph equal to inference over the
+    /// objects that remain: nothing missed, nothing left behind.
+    #[test]
+    fn any_sequence_of_changes_matches_inference(steps in steps(164)) {
+        let set = shop();
+        let objects = set.objects();
+        let mut live = LiveGraph::from_objects(objects.iter().cloned());
+        let mut current: BTreeMap<String, Object> =
+            objects.iter().map(|o| (o.key().to_string(), o.clone())).collect();
+        for step in steps {
+            match step {
+                Step::Upsert(i) => {
+                    live.upsert(objects[i].clone());
+                    current.insert(objects[i].key().to_string(), objects[i].clone());
+                }
+                Step::Delete(i) => {
+                    live.delete(&objects[i].key());
+                    current.remove(&objects[i].key().to_string());
+                }
+                Step::Relabel(i, on) => {
+                    let changed = relabelled(&objects[i], on);
+                    live.upsert(changed.clone());
+                    current.insert(changed.key().to_string(), changed);
+                }
+            }
+        }
+        let remaining = ObjectSet::from_objects(current.into_values().collect(), Vec::new(), Vec::new());
+        prop_assert_eq!(shape(&live.graph()), shape(&infer(&remaining, InferOptions::default())));
+    }
+}
