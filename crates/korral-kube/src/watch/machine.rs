@@ -439,14 +439,12 @@ impl Known {
     /// Records a deletion; false when the object was already gone.
     fn delete(&mut self, object: &Object) -> bool {
         let key = Self::key(object);
-        if self.versions.remove(&key).is_some() {
-            return true;
-        }
+        let was_known = self.versions.remove(&key).is_some();
         if self.complete {
-            return false;
+            return was_known;
         }
         let rv = object.metadata().resource_version.clone();
-        if rv.is_some() && self.tombstones.get(&key) == Some(&rv) {
+        if !was_known && rv.is_some() && self.tombstones.get(&key) == Some(&rv) {
             return false;
         }
         if self.tombstones.insert(key.clone(), rv).is_none() {

@@ -327,6 +327,23 @@ fn without_a_list_unknown_deletions_are_passed_on() {
     );
 }
 
+/// Regression (found by `repeats_are_swallowed`): without a list, the deletion of
+/// an object the watch had seen was passed on twice when repeated.
+#[test]
+fn without_a_list_a_repeated_deletion_of_a_seen_object_is_passed_on_once() {
+    let mut m = machine(Some("5"));
+    m.on(Outcome::Opened);
+    m.on(Outcome::Event(RawEvent::Added(pod("a", "6"))));
+    assert_eq!(
+        shown(&m.on(Outcome::Event(RawEvent::Deleted(pod("a", "7"))))),
+        "deleted a@7"
+    );
+    assert_eq!(
+        shown(&m.on(Outcome::Event(RawEvent::Deleted(pod("a", "7"))))),
+        "-"
+    );
+}
+
 #[test]
 fn gone_while_watching_relists_and_restarts_with_the_full_set() {
     for gone in [
@@ -477,4 +494,65 @@ fn failure_kinds() {
         );
     }
     assert_eq!(FailureKind::of(&unreachable()), FailureKind::Transient);
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A watch event for one of a few pods at one of a few versions.
+    fn event() -> impl Strategy<Value = (u8, u8, u8)> {
+        (0..3u8, 0..4u8, 1..20u8)
+    }
+
+    fn raw((kind, name, rv): (u8, u8, u8)) -> Outcome {
+        let object = pod(&format!("p{name}"), &rv.to_string());
+        Outcome::Event(match kind {
+            0 => RawEvent::Added(object),
+            1 => RawEvent::Modified(object),
+            _ => RawEvent::Deleted(object),
+        })
+    }
+
+    fn run(mut m: Machine, events: &[(u8, u8, u8)], twice: bool) -> Vec<String> {
+        let mut shown_events = Vec::new();
+        for &e in events {
+            shown_events.push(shown(&m.on(raw(e))));
+            if twice {
+                // The repeat must be swallowed.
+                assert_eq!(shown(&m.on(raw(e))), "-");
+            }
+        }
+        shown_events
+    }
+
+    proptest! {
+        /// An event delivered twice in a row (as around a reconnect) is passed on
+        /// once, whether the watch began with a list or from a resourceVersion.
+        #[test]
+        fn repeats_are_swallowed(events in proptest::collection::vec(event(), 0..40)) {
+            let listed = || watching(vec![pod("p0", "1"), pod("p1", "1")]);
+            prop_assert_eq!(run(listed(), &events, false), run(listed(), &events, true));
+            let resumed = || {
+                let mut m = machine(Some("1"));
+                m.on(Outcome::Opened);
+                m
+            };
+            prop_assert_eq!(run(resumed(), &events, false), run(resumed(), &events, true));
+        }
+
+        /// Whatever happens, the machine never loses its place: after any events and
+        /// a dropped connection it resumes from the last resourceVersion it saw.
+        #[test]
+        fn resumes_from_the_last_version_seen(events in proptest::collection::vec(event(), 1..40)) {
+            let mut m = watching(vec![]);
+            for &e in &events {
+                m.on(raw(e));
+            }
+            m.on(Outcome::Failed(unreachable()));
+            let last = events.last().unwrap().2.to_string();
+            prop_assert_eq!(m.action(), open_watch(&last));
+        }
+    }
 }
