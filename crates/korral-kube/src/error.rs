@@ -138,6 +138,20 @@ pub enum Error {
         message: String,
     },
 
+    /// An open watch was cut mid-stream. The watch resumes by itself; this says why
+    /// events paused.
+    #[error(
+        "the watch of `{resource}` (context `{context}`) was cut: {reason}; resuming from the last change seen"
+    )]
+    WatchInterrupted {
+        /// The resource's plural name.
+        resource: String,
+        /// The context.
+        context: String,
+        /// What broke.
+        reason: String,
+    },
+
     /// The server's answer could not be understood.
     #[error("cannot {action} (context `{context}`): unexpected answer from `{server}`: {message}")]
     Response {

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use crate::client::Client;
 use crate::discovery::Resource;
-use crate::error::{Action as RequestAction, Result};
+use crate::error::{Action as RequestAction, Error, Result};
 use crate::list::fetch_page;
 use machine::{Action, Machine, Outcome, RawEvent};
 
@@ -187,11 +187,11 @@ impl Driver {
                     return Outcome::Ended;
                 }
                 Some(Err(e)) => {
-                    return Outcome::Failed(
-                        self.client
-                            .target()
-                            .error(&self.action("watch"), kube::Error::ReadEvents(e)),
-                    );
+                    return Outcome::Failed(Error::WatchInterrupted {
+                        resource: self.resource.plural.clone(),
+                        context: self.client.context().to_owned(),
+                        reason: innermost(&e),
+                    });
                 }
                 Some(Ok(line)) if line.trim().is_empty() => {}
                 Some(Ok(line)) => {
@@ -315,6 +315,15 @@ impl StatusIn {
             message: self.message,
         }
     }
+}
+
+/// The message of the deepest cause of an I/O error.
+fn innermost(err: &std::io::Error) -> String {
+    let mut last: &dyn std::error::Error = err;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }
 
 fn shorten(text: &str) -> &str {

@@ -94,6 +94,7 @@ impl FailureKind {
         match err {
             Error::Api { code: 410, .. } => Self::Gone,
             Error::Unreachable { .. }
+            | Error::WatchInterrupted { .. }
             | Error::Response { .. }
             | Error::Api {
                 code: 0 | 408 | 429 | 500..,

@@ -494,6 +494,12 @@ fn failure_kinds() {
         );
     }
     assert_eq!(FailureKind::of(&unreachable()), FailureKind::Transient);
+    let cut = Error::WatchInterrupted {
+        resource: "pods".to_owned(),
+        context: "prod".to_owned(),
+        reason: "connection reset".to_owned(),
+    };
+    assert_eq!(FailureKind::of(&cut), FailureKind::Transient);
 }
 
 mod properties {
