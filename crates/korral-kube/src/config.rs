@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 
 use crate::client::Client;
 use crate::env::Env;
@@ -201,9 +201,15 @@ fn searched_paths(env: &Env) -> Vec<PathBuf> {
 fn read_merged(files: &[PathBuf]) -> Result<Kubeconfig> {
     let mut merged: Option<Kubeconfig> = None;
     for file in files {
-        let config = Kubeconfig::read_from(file).map_err(|e| Error::Kubeconfig {
-            files: vec![file.clone()],
-            message: e.to_string(),
+        let config = Kubeconfig::read_from(file).map_err(|e| match e {
+            KubeconfigError::ReadConfig(source, _) => Error::ReadKubeconfig {
+                path: file.clone(),
+                source,
+            },
+            other => Error::Kubeconfig {
+                files: vec![file.clone()],
+                message: other.to_string(),
+            },
         })?;
         merged = Some(match merged {
             None => config,

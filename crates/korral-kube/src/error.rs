@@ -15,7 +15,16 @@ pub enum Error {
         searched: Vec<PathBuf>,
     },
 
-    /// A kubeconfig file could not be read or parsed, or several could not be merged.
+    /// A kubeconfig file could not be read (missing, unreadable).
+    #[error("cannot read kubeconfig `{}`: {source}; check the path and its permissions", path.display())]
+    ReadKubeconfig {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// A kubeconfig file could not be parsed, or several could not be merged.
     #[error(
         "kubeconfig {} is invalid: {message}; fix the file or point --kubeconfig elsewhere",
         paths(files)

@@ -275,7 +275,14 @@ fn malformed_kubeconfig_names_the_file() {
         &Env::default(),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("absent"), "{err}");
+    let absent = dir.path().join("absent");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "cannot read kubeconfig `{}`: No such file or directory",
+            absent.display()
+        )),
+        "{err}"
+    );
 }
 
 #[tokio::test]
