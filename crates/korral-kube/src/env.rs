@@ -15,7 +15,8 @@ pub const KUBECONFIG: &str = "KUBECONFIG";
 /// kubeconfig found) selects the in-cluster service account configuration.
 pub const KUBERNETES_SERVICE_HOST: &str = "KUBERNETES_SERVICE_HOST";
 
-/// Set by Kubernetes in every pod: the API server's port.
+/// Set by Kubernetes in every pod: the API server's port. Read (with the host) by
+/// kube's in-cluster configuration, not by korral itself.
 pub const KUBERNETES_SERVICE_PORT: &str = "KUBERNETES_SERVICE_PORT";
 
 /// The user's home folder; `~/.kube/config` is the kubeconfig when nothing else is set.

@@ -13,7 +13,7 @@
 //! - [`Client::server_version`]: `GET /version`.
 //!
 //! Every [`Error`] names the context and server and says what to do. The environment
-//! variables read are in [`env`].
+//! variables read are in [`mod@env`].
 //!
 //! ```no_run
 //! use korral_kube::{ClusterConfig, KubeOptions, ListOptions, discover, list_all};

@@ -25,7 +25,8 @@ pub struct ListOptions {
     pub namespace: Option<String>,
     /// A label selector in kubectl's `-l` syntax, passed to the server.
     pub label_selector: Option<String>,
-    /// Objects per page (`limit`). Default 500, as kubectl's `--chunk-size`.
+    /// Objects per page (`limit`). Default 500, as kubectl's `--chunk-size`; 0 asks
+    /// for each resource in one response.
     pub page_size: u32,
     /// How many resources are listed at once. Default 4: enough to hide latency,
     /// few enough not to trip the API server's priority and fairness limits.
