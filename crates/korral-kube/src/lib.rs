@@ -7,7 +7,8 @@
 //! - [`discover`]: every listable resource the server serves, CRDs included; a group
 //!   version that cannot be read (an aggregated API that is down) is a warning.
 //! - [`list_all`]: paged lists of many resources at once, read into a korral
-//!   [`ObjectSet`](korral_core::ObjectSet) straight from the JSON text.
+//!   [`ObjectSet`](korral_core::ObjectSet) straight from the JSON text; [`list`] also
+//!   gives each resource's resourceVersion, for watches to start from.
 //! - [`watch()`]: one resource's changes as a stream of [`WatchEvent`]s that resumes,
 //!   relists on 410 Gone and backs off by itself.
 //! - [`Client::server_version`]: `GET /version`.
@@ -44,5 +45,5 @@ pub use client::{Client, ServerVersion};
 pub use config::{ClusterConfig, IN_CLUSTER_CONTEXT, KubeOptions};
 pub use discovery::{Discovery, Resource, discover};
 pub use error::{Error, Result};
-pub use list::{ListOptions, list_all};
+pub use list::{ListOptions, Listing, list, list_all};
 pub use watch::{WatchEvent, watch};

@@ -44,8 +44,30 @@ impl Default for ListOptions {
     }
 }
 
+/// What [`list`] read.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The objects, pointing at the file `<live:CONTEXT>`.
+    pub objects: ObjectSet,
+    /// The resources left out, and why.
+    pub warnings: Vec<String>,
+    /// Each listed resource's `resourceVersion`: where its [`watch`](crate::watch())
+    /// starts so that it neither lists again nor misses a change.
+    pub resource_versions: Vec<(Resource, String)>,
+}
+
+impl Listing {
+    /// The resourceVersion `resource` was listed at.
+    pub fn resource_version(&self, resource: &Resource) -> Option<&str> {
+        self.resource_versions
+            .iter()
+            .find(|(r, _)| r == resource)
+            .map(|(_, rv)| rv.as_str())
+    }
+}
+
 /// Lists every resource (paged, several at once) into one [`ObjectSet`] whose objects
-/// point at the file `<live:CONTEXT>`.
+/// point at the file `<live:CONTEXT>`. [`list`] also says where to start watching.
 ///
 /// A resource the user may not list (403), that is gone (404), or whose aggregated
 /// API is down (503) is left out with a warning, returned beside the set. A page whose
@@ -56,8 +78,18 @@ pub async fn list_all(
     resources: &[Resource],
     options: &ListOptions,
 ) -> Result<(ObjectSet, Vec<String>)> {
+    let listing = list(client, resources, options).await?;
+    Ok((listing.objects, listing.warnings))
+}
+
+/// [`list_all`], with each resource's resourceVersion for watches to start from.
+pub async fn list(
+    client: &Client,
+    resources: &[Resource],
+    options: &ListOptions,
+) -> Result<Listing> {
     let file_name = client.source_name();
-    let mut results: Vec<(usize, Result<Vec<Object>>)> =
+    let mut results: Vec<(usize, Result<Listed>)> =
         futures::stream::iter(resources.iter().enumerate().map(|(index, resource)| {
             let file_name = &file_name;
             async move {
@@ -77,19 +109,34 @@ pub async fn list_all(
 
     let mut objects = Vec::new();
     let mut warnings = Vec::new();
+    let mut resource_versions = Vec::new();
     for (index, result) in results {
+        let resource = &resources[index];
         match result {
-            Ok(list) => objects.extend(list),
+            Ok(listed) => {
+                objects.extend(listed.objects);
+                if let Some(rv) = listed.resource_version {
+                    resource_versions.push((resource.clone(), rv));
+                }
+            }
             Err(err) => warnings.push(format!(
                 "{err}; `{}` is left out",
-                resources[index].qualified_name()
+                resource.qualified_name()
             )),
         }
     }
-    Ok((
-        ObjectSet::from_objects(objects, vec![file_name], Vec::new()),
+    Ok(Listing {
+        objects: ObjectSet::from_objects(objects, vec![file_name], Vec::new()),
         warnings,
-    ))
+        resource_versions,
+    })
+}
+
+/// One resource, listed.
+struct Listed {
+    objects: Vec<Object>,
+    /// The first page's: a paged list is one snapshot, at that version.
+    resource_version: Option<String>,
 }
 
 /// Errors that leave one resource out of a list instead of failing it.
@@ -103,10 +150,11 @@ async fn list_resource(
     resource: &Resource,
     options: &ListOptions,
     file_name: &str,
-) -> Result<Vec<Object>> {
+) -> Result<Listed> {
     let mut restarts = 0;
     'list: loop {
         let mut objects = Vec::new();
+        let mut resource_version = None;
         let mut continue_token = None;
         loop {
             let page = match fetch_page(
@@ -128,9 +176,17 @@ async fn list_resource(
                 Err(err) => return Err(err),
             };
             objects.extend(page.objects);
+            if resource_version.is_none() {
+                resource_version = page.resource_version;
+            }
             match page.continue_token {
                 Some(token) => continue_token = Some(token),
-                None => return Ok(objects),
+                None => {
+                    return Ok(Listed {
+                        objects,
+                        resource_version,
+                    });
+                }
             }
         }
     }
