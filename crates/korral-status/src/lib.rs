@@ -24,5 +24,6 @@ mod spec;
 
 pub use analyze::{Options, analyze};
 pub use report::{
-    ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, PodIssue, Report, WorkloadIssue,
+    ApiInfo, ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, PodIssue, Report,
+    WorkloadIssue,
 };

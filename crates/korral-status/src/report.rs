@@ -3,6 +3,9 @@ use serde::Serialize;
 /// The health of a cluster (or a namespace of it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The API server answered: where, and its version (live clusters only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiInfo>,
     /// Nodes: counts, and the ones that need attention.
     pub nodes: NodeSummary,
     /// Workloads short of their desired replicas.
@@ -19,6 +22,17 @@ pub struct Report {
     pub healthy: bool,
     /// One line: `3 nodes (1 NotReady), 41 pods (2 failing), …`.
     pub summary: String,
+}
+
+/// The API server of a live cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApiInfo {
+    /// The kubeconfig context.
+    pub context: String,
+    /// The server's address.
+    pub server: String,
+    /// Its version (`v1.33.1`).
+    pub version: String,
 }
 
 /// Node counts and the nodes that need attention.

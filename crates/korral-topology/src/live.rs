@@ -170,6 +170,17 @@ impl LiveGraph {
         self.by_key.get(key).map(|&s| &self.slot(s).object)
     }
 
+    /// The keys of the objects of one group and kind (to replace them all when a watch
+    /// lists again).
+    pub fn keys_of(&self, group: &str, kind: &str) -> Vec<ObjectKey> {
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|s| s.object.group() == group && s.object.kind() == kind)
+            .map(|s| s.object.key())
+            .collect()
+    }
+
     fn slot(&self, slot: usize) -> &Slot {
         self.slots[slot].as_ref().expect("live slot")
     }

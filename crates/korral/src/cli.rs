@@ -35,6 +35,8 @@ pub enum Command {
     ///   korral topology -f dump.json --focus deploy/shop/frontend --depth 2
     ///
     ///   korral topology -f examples/shop -n shop -o svg --out shop.svg
+    ///
+    ///   korral topology --context prod -n shop --watch
     #[command(verbatim_doc_comment)]
     Topology(TopologyArgs),
     /// Say in one screen what is wrong: nodes, workloads, pods, claims, jobs, events.
@@ -43,10 +45,12 @@ pub enum Command {
     /// DaemonSets short of their replicas; pods in CrashLoopBackOff, ImagePullBackOff,
     /// OOMKilled, failed or Pending too long, with the reason; claims Pending; failed
     /// Jobs; Warning events of the last hour. Exits 1 when something is unhealthy, so
-    /// scripts can use it. Reads a dump (`korral status -f dump.json`, judged at the
-    /// time the dump was taken).
+    /// scripts can use it. Reads the live cluster (with the API's address and version),
+    /// or a dump (`korral status -f dump.json`, judged at the time it was taken).
     ///
     /// Examples:
+    ///
+    ///   korral status --context prod
     ///
     ///   korral status -f examples/shop
     ///
@@ -67,9 +71,19 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// A manifest file, a folder (read recursively for .yaml, .yml and .json) or a
-    /// `kubectl get -o yaml|json` dump; `-` reads standard input. Repeatable.
-    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    /// `kubectl get -o yaml|json` dump; `-` reads standard input. Repeatable. Without
+    /// it, korral reads the cluster of the kubeconfig's current context.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub files: Vec<PathBuf>,
+
+    /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config, else the
+    /// in-cluster service account).
+    #[arg(long, value_name = "FILE", conflicts_with = "files")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME", conflicts_with = "files")]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -78,13 +92,23 @@ pub struct TopologyArgs {
     pub source: SourceArgs,
 
     /// Only this namespace (and the cluster-scoped objects its objects relate to).
-    /// Offline input shows every namespace unless this narrows it.
+    /// Files show every namespace unless this narrows them; a live cluster shows the
+    /// context's namespace unless -A.
     #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
 
     /// Every namespace (the default for files and dumps).
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+
+    /// Read the live cluster (the default without -f).
+    #[arg(long, conflicts_with = "files")]
+    pub live: bool,
+
+    /// Keep watching the live cluster and print each change to the graph (nodes and
+    /// edges added and removed) as it happens. Ctrl-C stops.
+    #[arg(long, conflicts_with = "files")]
+    pub watch: bool,
 
     /// Start from the objects whose labels match, as kubectl's -l
     /// (`app=web,tier!=db,env in (prod,staging),!canary`).
@@ -130,11 +154,12 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub source: SourceArgs,
 
-    /// Only this namespace (nodes are always shown).
+    /// Only this namespace (nodes are always shown). A live cluster is read in every
+    /// namespace unless this narrows it.
     #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
 
-    /// Every namespace (the default for files and dumps).
+    /// Every namespace (the default).
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
 

@@ -7,6 +7,7 @@ use clap::Parser;
 mod cli;
 mod commands;
 mod printer;
+mod source;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -5,12 +5,12 @@ use std::io::Write;
 use anyhow::{Context, anyhow};
 use comfy_table::{Table, presets};
 use jiff::SignedDuration;
-use korral_core::Loader;
-use korral_status::{Options, Report, analyze};
+use korral_status::{ApiInfo, Options, Report, analyze};
 
 use super::{ExitStatus, InputError};
 use crate::cli::{ReportFormat, StatusArgs};
 use crate::printer::Printer;
+use crate::source::{self, Scope};
 
 pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let pending_after = duration(&args.pending_after)
@@ -19,18 +19,32 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let event_window = duration(&args.events_since)
         .context("--events-since")
         .map_err(InputError)?;
-    let set = Loader::new()
-        .paths(&args.source.files)
-        .load()
-        .map_err(|err| InputError(err.into()))?;
-    for warning in set.warnings() {
-        Printer::warn(warning);
-    }
-    let mut options = Options::for_snapshot(&set);
+    let (set, mut options, api) = if args.source.files.is_empty() {
+        let runtime = source::runtime()?;
+        runtime.block_on(async {
+            let scope = args
+                .namespace
+                .as_deref()
+                .map_or(Scope::All, Scope::Namespace);
+            let (set, live) = source::live(&args.source, scope).await?;
+            let version = live.client.server_version().await?;
+            let api = ApiInfo {
+                context: live.client.context().to_owned(),
+                server: live.client.server().to_owned(),
+                version: version.git_version,
+            };
+            anyhow::Ok((set, Options::live(), Some(api)))
+        })?
+    } else {
+        let set = source::files(&args.source)?;
+        let options = Options::for_snapshot(&set);
+        (set, options, None)
+    };
     options.pending_after = pending_after;
     options.event_window = event_window;
     options.namespace.clone_from(&args.namespace);
-    let report = analyze(&set, &options);
+    let mut report = analyze(&set, &options);
+    report.api = api;
 
     Printer::new(None).emit(|out| {
         match args.output {
@@ -79,6 +93,13 @@ fn section(out: &mut dyn Write, title: &str, table: &Table) -> std::io::Result<(
 }
 
 fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(api) = &report.api {
+        writeln!(
+            out,
+            "API: {} (context {}) answers, Kubernetes {}\n",
+            api.server, api.context, api.version
+        )?;
+    }
     let nodes = &report.nodes;
     let title = format!("NODES: {} total, {} ready", nodes.total, nodes.ready);
     if nodes.issues.is_empty() {

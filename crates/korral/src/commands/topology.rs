@@ -1,17 +1,23 @@
 //! `korral topology`.
 
+use std::io::Write;
+
 use anyhow::{Context, anyhow};
-use korral_core::{LabelSelector, Loader};
+use futures::StreamExt;
+use korral_core::{LabelSelector, ObjectSet};
+use korral_kube::WatchEvent;
 use korral_topology::{
-    Focus, Format, InferOptions, Relation, TreeStyle, View, export, export_tree, infer,
+    Focus, Format, GraphDiff, InferOptions, LiveGraph, Relation, TreeStyle, View, export,
+    export_tree, infer,
 };
 
 use super::{ExitStatus, InputError};
 use crate::cli::TopologyArgs;
 use crate::printer::Printer;
+use crate::source::{self, Live, Scope};
 
 pub fn topology(args: &TopologyArgs) -> anyhow::Result<ExitStatus> {
-    let view = view(args).map_err(InputError)?;
+    let mut view = view(args).map_err(InputError)?;
     let format = Format::from(args.output);
     let printer = Printer::new(args.out.clone());
     if format.is_binary() && printer.to_terminal() {
@@ -22,15 +28,39 @@ pub fn topology(args: &TopologyArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
 
-    let set = Loader::new()
-        .paths(&args.source.files)
-        .load()
-        .map_err(|err| InputError(err.into()))?;
-    for warning in set.warnings() {
-        Printer::warn(warning);
+    let live = args.live || args.watch || args.source.files.is_empty();
+    if !live {
+        let set = source::files(&args.source)?;
+        return render(args, &set, &view, format, &printer);
     }
+
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let scope = match (&args.namespace, args.all_namespaces) {
+            (Some(ns), _) => Scope::Namespace(ns),
+            (None, true) => Scope::All,
+            (None, false) => Scope::ContextDefault,
+        };
+        let (set, live) = source::live(&args.source, scope).await?;
+        // Cluster-scoped objects come whole; the view keeps those the namespace uses.
+        view.namespace.clone_from(&live.namespace);
+        let status = render(args, &set, &view, format, &printer)?;
+        if args.watch {
+            watch(set, &live, args).await?;
+        }
+        Ok(status)
+    })
+}
+
+fn render(
+    args: &TopologyArgs,
+    set: &ObjectSet,
+    view: &View,
+    format: Format,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let graph = infer(
-        &set,
+        set,
         InferOptions {
             strict: args.strict,
         },
@@ -38,10 +68,9 @@ pub fn topology(args: &TopologyArgs) -> anyhow::Result<ExitStatus> {
     let graph = if view.is_everything() {
         graph
     } else {
-        view.apply(&graph, &set)
+        view.apply(&graph, set)
             .map_err(|err| InputError(err.into()))?
     };
-
     let color = printer.color();
     printer.emit(|out| {
         if format == Format::Tree {
@@ -51,12 +80,106 @@ pub fn topology(args: &TopologyArgs) -> anyhow::Result<ExitStatus> {
         }
         Ok(())
     })?;
-
     if args.fail_on_problems && !graph.problems().is_empty() {
         Ok(ExitStatus::Findings)
     } else {
         Ok(ExitStatus::Success)
     }
+}
+
+/// Watches every resource and prints each change to the graph: `+`/`-` lines, or one
+/// JSON diff per line with `-o json`. Runs until Ctrl-C.
+async fn watch(set: ObjectSet, live: &Live, args: &TopologyArgs) -> anyhow::Result<()> {
+    let mut graph = LiveGraph::from_objects(set.objects().iter().cloned());
+    drop(set);
+    let namespace = live.namespace.as_deref();
+    let streams = live
+        .discovery
+        .resources
+        .iter()
+        .filter(|r| r.supports("watch") && r.supports("list"))
+        .map(|resource| {
+            let stream = korral_kube::watch(&live.client, resource, namespace, None);
+            let name = resource.qualified_name();
+            Box::pin(stream.map(move |event| (name.clone(), event)))
+        });
+    let mut events = futures::stream::select_all(streams);
+    let json = matches!(args.output, crate::cli::OutputFormat::Json);
+    loop {
+        let next = tokio::select! {
+            next = events.next() => next,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let Some((resource, event)) = next else {
+            return Ok(());
+        };
+        let diff = match event {
+            Ok(WatchEvent::Added(object) | WatchEvent::Modified(object)) => graph.upsert(object),
+            Ok(WatchEvent::Deleted(object)) => graph.delete(&object.key()),
+            Ok(WatchEvent::Restarted(objects)) => restart(&mut graph, objects),
+            Err(err) => {
+                Printer::warn(format!("watch of {resource}: {err}"));
+                continue;
+            }
+        };
+        if !diff.is_empty() {
+            print_diff(&diff, json)?;
+        }
+    }
+}
+
+/// Replaces every object of the kinds in `objects` with `objects` (a watch listed
+/// again), returning the net change.
+fn restart(graph: &mut LiveGraph, objects: Vec<korral_core::Object>) -> GraphDiff {
+    let mut diff = GraphDiff::default();
+    let mut fresh = std::collections::HashSet::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for object in &objects {
+        fresh.insert(object.key());
+        kinds.insert((object.group().to_owned(), object.kind().to_owned()));
+    }
+    for (group, kind) in &kinds {
+        for key in graph.keys_of(group, kind) {
+            if !fresh.contains(&key) {
+                merge(&mut diff, graph.delete(&key));
+            }
+        }
+    }
+    for object in objects {
+        merge(&mut diff, graph.upsert(object));
+    }
+    diff
+}
+
+fn merge(into: &mut GraphDiff, from: GraphDiff) {
+    into.added_nodes.extend(from.added_nodes);
+    into.removed_nodes.extend(from.removed_nodes);
+    into.added_edges.extend(from.added_edges);
+    into.removed_edges.extend(from.removed_edges);
+}
+
+fn print_diff(diff: &GraphDiff, json: bool) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer(&mut out, diff)?;
+        writeln!(out)?;
+    } else {
+        for node in &diff.removed_nodes {
+            writeln!(out, "- {node}")?;
+        }
+        for (source, target, relation) in &diff.removed_edges {
+            writeln!(out, "- {source} -{relation}-> {target}")?;
+        }
+        for node in &diff.added_nodes {
+            writeln!(out, "+ {node}")?;
+        }
+        for (source, target, relation) in &diff.added_edges {
+            writeln!(out, "+ {source} -{relation}-> {target}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn view(args: &TopologyArgs) -> anyhow::Result<View> {

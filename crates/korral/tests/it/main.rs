@@ -3,9 +3,12 @@
 //! - `topology`: `korral topology` on the bundled example cluster, files, stdin and
 //!   bad input.
 //! - `status`: `korral status` on dumps, healthy and not.
+//! - `live`: the same commands against the Kubernetes API test server, through a
+//!   real kubeconfig: status, topology, --watch, contexts and access errors.
 //! - `cli`: help, version and completions.
 
 mod cli;
+mod live;
 mod status;
 mod topology;
 mod util;

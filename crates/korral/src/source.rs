@@ -1,0 +1,78 @@
+//! Where a command's objects come from: files, or a live cluster.
+
+use anyhow::Context;
+use korral_core::{Loader, ObjectSet};
+use korral_kube::{Client, ClusterConfig, Discovery, KubeOptions, ListOptions, discover, list_all};
+
+use crate::cli::SourceArgs;
+use crate::commands::InputError;
+use crate::printer::Printer;
+
+/// A connection to a live cluster, kept for commands that go on (watch).
+pub struct Live {
+    pub client: Client,
+    pub discovery: Discovery,
+    /// The namespace read (`None`: every namespace).
+    pub namespace: Option<String>,
+}
+
+/// The runtime for the Kubernetes client.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Reads the files, warning about what the load said. Input errors exit 2.
+pub fn files(source: &SourceArgs) -> anyhow::Result<ObjectSet> {
+    let set = Loader::new()
+        .paths(&source.files)
+        .load()
+        .map_err(|err| InputError(err.into()))?;
+    for warning in set.warnings() {
+        Printer::warn(warning);
+    }
+    Ok(set)
+}
+
+/// Which namespace a live read covers: `-n`, else every namespace with `-A` (or when
+/// `all_by_default`), else the context's namespace, as kubectl does.
+pub enum Scope<'a> {
+    Namespace(&'a str),
+    All,
+    ContextDefault,
+}
+
+/// Lists everything the cluster serves (in `scope`) into an object set.
+pub async fn live(source: &SourceArgs, scope: Scope<'_>) -> anyhow::Result<(ObjectSet, Live)> {
+    let config = ClusterConfig::load(KubeOptions {
+        kubeconfig: source.kubeconfig.clone(),
+        context: source.context.clone(),
+        namespace: None,
+    })?;
+    let namespace = match scope {
+        Scope::Namespace(ns) => Some(ns.to_owned()),
+        Scope::All => None,
+        Scope::ContextDefault => Some(config.namespace().to_owned()),
+    };
+    let client = config.client().await?;
+    let discovery = discover(&client).await?;
+    let options = ListOptions {
+        namespace: namespace.clone(),
+        ..ListOptions::default()
+    };
+    let (set, warnings) = list_all(&client, &discovery.resources, &options).await?;
+    for warning in discovery.warnings.iter().chain(&warnings) {
+        Printer::warn(warning);
+    }
+    Ok((
+        set,
+        Live {
+            client,
+            discovery,
+            namespace,
+        },
+    ))
+}

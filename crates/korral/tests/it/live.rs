@@ -1,0 +1,255 @@
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use korral_core::Loader;
+use korral_testkit::{ApiServer, Fault, ServerOptions};
+
+use crate::util::{korral, shop, stderr, stdout};
+
+/// The example cluster served by the API test server, and a kubeconfig for it.
+struct Cluster {
+    server: ApiServer,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn serve(path: &std::path::Path) -> Self {
+        let set = Loader::new().path(path).load().unwrap();
+        let server = ApiServer::spawn(&set, ServerOptions::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        server.write_kubeconfig(dir.path().join("config")).unwrap();
+        Self { server, dir }
+    }
+
+    fn kubeconfig(&self) -> std::path::PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn korral(&self) -> assert_cmd::Command {
+        let mut cmd = korral();
+        cmd.env("KUBECONFIG", self.kubeconfig()).env_remove("HOME");
+        cmd
+    }
+}
+
+#[test]
+fn status_of_a_live_cluster_names_the_api_and_its_version() {
+    let cluster = Cluster::serve(&shop());
+    let output = cluster.korral().arg("status").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(&format!(
+            "API: {} (context korral-test) answers, Kubernetes v1.",
+            cluster.server.url()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("healthy: 3 nodes (0 not ready)"), "{text}");
+}
+
+#[test]
+fn status_of_an_unhealthy_live_cluster_exits_1() {
+    let sick =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/sick.yaml");
+    let cluster = Cluster::serve(&sick);
+    let output = cluster
+        .korral()
+        .args(["status", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["pods"][0]["reason"], "CrashLoopBackOff");
+    assert_eq!(report["api"]["context"], "korral-test");
+}
+
+#[test]
+fn live_topology_is_the_offline_topology_of_the_same_objects() {
+    let cluster = Cluster::serve(&shop());
+    let live = cluster
+        .korral()
+        .args(["topology", "-A", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(live.status.success(), "{}", stderr(&live));
+    let offline = korral()
+        .args(["topology", "-o", "json", "-f"])
+        .arg(shop())
+        .output()
+        .unwrap();
+    let (live, offline): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&live.stdout).unwrap(),
+        serde_json::from_slice(&offline.stdout).unwrap(),
+    );
+    // The server assigns uids of its own to objects that had none; compare the rest.
+    let strip = |mut graph: serde_json::Value| {
+        for node in graph["nodes"].as_array_mut().unwrap() {
+            node.as_object_mut().unwrap().remove("uid");
+        }
+        graph
+    };
+    assert_eq!(strip(live), strip(offline));
+}
+
+#[test]
+fn live_topology_defaults_to_the_contexts_namespace() {
+    let cluster = Cluster::serve(&shop());
+    // The test server's kubeconfig context has namespace `default`: nothing of the
+    // shop lives there.
+    let output = cluster
+        .korral()
+        .args(["topology", "-o", "json"])
+        .output()
+        .unwrap();
+    let graph: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n.get("namespace").is_none_or(|ns| ns == "default"))
+    );
+    let output = cluster
+        .korral()
+        .args(["topology", "-n", "payments", "-o", "json"])
+        .output()
+        .unwrap();
+    let graph: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        graph["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "StatefulSet.apps/payments/postgres")
+    );
+}
+
+#[test]
+fn watch_prints_graph_changes_as_they_happen() {
+    let cluster = Cluster::serve(&shop());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("korral"))
+        .args(["topology", "-n", "shop", "--watch", "-o", "json"])
+        .env("KUBECONFIG", cluster.kubeconfig())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The first document is the graph itself (pretty JSON); it ends with a lone `}`.
+    for line in lines.by_ref() {
+        if line.unwrap() == "}" {
+            break;
+        }
+    }
+    // Give the watches a moment to start, then change the cluster.
+    std::thread::sleep(Duration::from_millis(700));
+    cluster
+        .server
+        .create(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "frontend-extra", "namespace": "shop", "labels": {"app": "frontend"}},
+            "spec": {"nodeName": "worker-1", "containers": [{"name": "web", "image": "nginx:1.27"}]}
+        }))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let diff: serde_json::Value = serde_json::from_str(&line).unwrap();
+        seen.push(diff.clone());
+        if diff["added_nodes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n == "Pod/shop/frontend-extra"))
+        {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let diff = seen.last().expect("a change was printed");
+    let edges: Vec<String> = diff["added_edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} -{}-> {}",
+                e[0].as_str().unwrap(),
+                e[2].as_str().unwrap(),
+                e[1].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        edges.contains(&"Service/shop/frontend -selects-> Pod/shop/frontend-extra".to_owned()),
+        "{edges:?}"
+    );
+    assert!(
+        edges.contains(&"Pod/shop/frontend-extra -runs-on-> Node/worker-1".to_owned()),
+        "{edges:?}"
+    );
+}
+
+#[test]
+fn contexts_are_chosen_from_several_kubeconfig_files() {
+    let cluster = Cluster::serve(&shop());
+    let other = cluster.dir.path().join("other");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\ncurrent-context: dead\nclusters:\n- name: dead\n  cluster: {server: 'http://127.0.0.1:9'}\nusers:\n- name: dead\n  user: {token: x}\ncontexts:\n- name: dead\n  context: {cluster: dead, user: dead}\n",
+    )
+    .unwrap();
+    let joined = std::env::join_paths([other.clone(), cluster.kubeconfig()]).unwrap();
+    // The first file's current context wins, and its server is down.
+    let output = korral()
+        .env("KUBECONFIG", &joined)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("127.0.0.1:9") && err.contains("dead"), "{err}");
+    // --context picks the test server from the second file.
+    let output = korral()
+        .env("KUBECONFIG", &joined)
+        .args(["status", "--context", "korral-test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn refused_credentials_are_explained() {
+    let cluster = Cluster::serve(&shop());
+    cluster
+        .server
+        .faults()
+        .inject(Fault::path_prefix("/").status(401));
+    let output = cluster.korral().arg("status").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("korral-test") && err.contains("401"), "{err}");
+}
+
+#[test]
+fn a_forbidden_kind_is_skipped_with_a_warning() {
+    let cluster = Cluster::serve(&shop());
+    cluster
+        .server
+        .faults()
+        .inject(Fault::resource("", "secrets").status(403));
+    let output = cluster
+        .korral()
+        .args(["topology", "-A", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("secrets"), "{}", stderr(&output));
+    let graph: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let nodes = graph["nodes"].as_array().unwrap();
+    assert!(!nodes.iter().any(|n| n["kind"] == "Secret"));
+    assert!(nodes.iter().any(|n| n["kind"] == "ConfigMap"));
+}
