@@ -16,6 +16,12 @@ use crate::error::{Action, Error, Result};
 /// before korral gives up on it.
 const MAX_LIST_RESTARTS: usize = 3;
 
+/// How many times one page is asked for again after 429 Too Many Requests.
+const MAX_THROTTLED: u32 = 4;
+
+/// The first wait after a 429; it doubles each time.
+const THROTTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// What to list and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListOptions {
@@ -71,7 +77,8 @@ impl Listing {
 ///
 /// A resource the user may not list (403), that is gone (404), or whose aggregated
 /// API is down (503) is left out with a warning, returned beside the set. A page whose
-/// continue token expired (410) starts that resource's list over. Any other error,
+/// continue token expired (410) starts that resource's list over; 429 Too Many
+/// Requests is asked again after a wait (250 ms doubling, four times). Any other error,
 /// such as an unreachable server or refused credentials, fails the whole list.
 pub async fn list_all(
     client: &Client,
@@ -152,6 +159,7 @@ async fn list_resource(
     file_name: &str,
 ) -> Result<Listed> {
     let mut restarts = 0;
+    let mut throttled = 0;
     'list: loop {
         let mut objects = Vec::new();
         let mut resource_version = None;
@@ -172,6 +180,13 @@ async fn list_resource(
                 Err(err) if err.status_code() == Some(410) && restarts < MAX_LIST_RESTARTS => {
                     restarts += 1;
                     continue 'list;
+                }
+                // The server is shedding load (priority and fairness): wait, then ask
+                // for the same page again.
+                Err(err) if err.status_code() == Some(429) && throttled < MAX_THROTTLED => {
+                    tokio::time::sleep(THROTTLE_WAIT * 2u32.pow(throttled)).await;
+                    throttled += 1;
+                    continue;
                 }
                 Err(err) => return Err(err),
             };
