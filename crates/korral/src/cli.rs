@@ -57,6 +57,19 @@ pub enum Command {
     ///   kubectl get nodes,pods,deploy,sts,ds,pvc,jobs,events -A -o json | korral status -f -
     #[command(verbatim_doc_comment)]
     Status(StatusArgs),
+    /// Capture a live cluster into a dump that every offline command reads.
+    ///
+    /// Writes a `kind: List` JSON document of every object the cluster serves (in one
+    /// namespace with -n), as `kubectl get -o json` would, whole or not at all. Secret
+    /// values are redacted unless --include-secret-data.
+    ///
+    /// Examples:
+    ///
+    ///   korral snapshot -o prod.json --context prod
+    ///
+    ///   korral topology -f prod.json
+    #[command(verbatim_doc_comment)]
+    Snapshot(SnapshotArgs),
     /// Print a shell completion script.
     ///
     /// Example: korral completion bash > /etc/bash_completion.d/korral
@@ -174,6 +187,31 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
     pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Only this namespace (and cluster-scoped objects). Default: every namespace.
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Keep Secret values in clear. Without it, every value of `data` and
+    /// `stringData` is replaced by an empty string and the Secret is annotated
+    /// `korral.io/redacted: "true"`.
+    #[arg(long)]
+    pub include_secret_data: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,6 @@
 //! One file per command; `run` decides the exit code.
 
+mod snapshot;
 mod status;
 mod topology;
 
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Topology(args) => topology::topology(&args),
         Command::Status(args) => status::status(&args),
+        Command::Snapshot(args) => snapshot::snapshot(&args),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());

@@ -253,3 +253,68 @@ fn a_forbidden_kind_is_skipped_with_a_warning() {
     assert!(!nodes.iter().any(|n| n["kind"] == "Secret"));
     assert!(nodes.iter().any(|n| n["kind"] == "ConfigMap"));
 }
+
+#[test]
+fn snapshot_then_offline_topology_gives_the_live_graph() {
+    let cluster = Cluster::serve(&shop());
+    let file = cluster.dir.path().join("snap.json");
+    let output = cluster
+        .korral()
+        .args(["snapshot", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let live = cluster
+        .korral()
+        .args(["topology", "-A", "-o", "json"])
+        .output()
+        .unwrap();
+    let offline = korral()
+        .args(["topology", "-o", "json", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(offline.status.success(), "{}", stderr(&offline));
+    assert_eq!(stdout(&live), stdout(&offline));
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    let dump: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let secrets: Vec<&serde_json::Value> = dump["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "Secret")
+        .collect();
+    assert!(!secrets.is_empty());
+    for secret in secrets {
+        for value in secret["data"]
+            .as_object()
+            .into_iter()
+            .flat_map(|d| d.values())
+        {
+            assert_eq!(value, "", "Secret values are redacted: {secret}");
+        }
+        assert_eq!(
+            secret["metadata"]["annotations"]["korral.io/redacted"],
+            "true"
+        );
+    }
+    assert!(
+        !text.contains("ZXhhbXBsZS1ub3QtYS1zZWNyZXQ"),
+        "no Secret value survives anywhere"
+    );
+
+    let output = cluster
+        .korral()
+        .args(["snapshot", "--include-secret-data", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("ZXhhbXBsZS1ub3QtYS1zZWNyZXQ")
+    );
+}

@@ -1,0 +1,101 @@
+//! `korral snapshot`.
+
+use std::io::Write;
+
+use korral_core::Object;
+
+use super::ExitStatus;
+use crate::cli::{SnapshotArgs, SourceArgs};
+use crate::printer::Printer;
+use crate::source::{self, Scope};
+
+/// Marks a Secret whose values were removed.
+const REDACTED: &str = "korral.io/redacted";
+
+pub fn snapshot(args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
+    let source = SourceArgs {
+        files: Vec::new(),
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    let runtime = source::runtime()?;
+    let set = runtime.block_on(async {
+        let scope = args
+            .namespace
+            .as_deref()
+            .map_or(Scope::All, Scope::Namespace);
+        let (set, _) = source::live(&source, scope).await?;
+        anyhow::Ok(set)
+    })?;
+    let mut objects: Vec<&Object> = set.objects().iter().collect();
+    objects.sort_by_cached_key(|o| o.key());
+    let redacted = Printer::new(Some(args.output.clone()))
+        .emit(|out| write_list(&objects, !args.include_secret_data, out));
+    redacted?;
+    eprintln!(
+        "wrote {} objects to {}{}",
+        objects.len(),
+        args.output.display(),
+        if args.include_secret_data {
+            " (Secret values in clear)"
+        } else {
+            " (Secret values redacted)"
+        }
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// Writes `{"apiVersion":"v1","kind":"List","items":[…]}`, one item per line, each
+/// object's JSON as the server sent it (Secrets redacted when asked).
+fn write_list(objects: &[&Object], redact: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{{\"apiVersion\": \"v1\", \"kind\": \"List\", \"metadata\": {{}}, \"items\": ["
+    )?;
+    for (index, object) in objects.iter().enumerate() {
+        let separator = if index + 1 == objects.len() { "" } else { "," };
+        if redact && object.group().is_empty() && object.kind() == "Secret" {
+            let mut value = object.raw().to_value();
+            redact_secret(&mut value);
+            writeln!(out, "{}{separator}", serde_json::to_string(&value)?)?;
+        } else {
+            writeln!(out, "{}{separator}", object.raw().as_str())?;
+        }
+    }
+    writeln!(out, "]}}")?;
+    Ok(())
+}
+
+fn redact_secret(secret: &mut serde_json::Value) {
+    let mut any = false;
+    for field in ["data", "stringData"] {
+        if let Some(map) = secret
+            .get_mut(field)
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for value in map.values_mut() {
+                *value = serde_json::Value::String(String::new());
+                any = true;
+            }
+        }
+    }
+    // The last applied configuration carries the values too.
+    if let Some(annotations) = secret
+        .pointer_mut("/metadata/annotations")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        if any {
+            annotations.insert(REDACTED.to_owned(), "true".into());
+        }
+    } else if any
+        && let Some(metadata) = secret
+            .get_mut("metadata")
+            .and_then(serde_json::Value::as_object_mut)
+    {
+        metadata.insert(
+            "annotations".to_owned(),
+            serde_json::json!({ REDACTED: "true" }),
+        );
+    }
+}
