@@ -361,16 +361,27 @@ fn job(object: &Object) -> Option<JobIssue> {
 }
 
 fn event(object: &Object, options: &Options) -> Option<EventLine> {
-    let event = object.raw().parse::<spec::Event>().ok()?;
-    if event.kind.as_deref() != Some("Warning") {
+    let line = event_line(object)?;
+    if line.kind != "Warning" {
         return None;
     }
-    let when = event_time(&event);
+    let when = line.last_seen.as_deref().and_then(parse_time);
     if when.is_some_and(|t| options.now.duration_since(t) > options.event_window) {
         return None;
     }
+    Some(line)
+}
+
+/// An Event object (core/v1 or events.k8s.io/v1) as one line; `None` for other
+/// objects.
+pub fn event_line(object: &Object) -> Option<EventLine> {
+    if object.kind() != "Event" {
+        return None;
+    }
+    let event = object.raw().parse::<spec::Event>().ok()?;
     let target = event.involved_object.as_ref().or(event.regarding.as_ref());
     Some(EventLine {
+        kind: event.kind.clone().unwrap_or_else(|| "Normal".to_owned()),
         namespace: ns(object),
         object: target.map_or_else(String::new, |t| format!("{}/{}", t.kind, t.name)),
         reason: event.reason.clone().unwrap_or_default(),
@@ -385,7 +396,7 @@ fn event(object: &Object, options: &Options) -> Option<EventLine> {
             .and_then(|s| s.count)
             .or(event.count)
             .unwrap_or(1),
-        last_seen: when.map(|t| t.to_string()),
+        last_seen: event_time(&event).map(|t| t.to_string()),
     })
 }
 

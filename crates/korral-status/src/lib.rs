@@ -22,7 +22,7 @@ mod analyze;
 mod report;
 mod spec;
 
-pub use analyze::{Options, analyze};
+pub use analyze::{Options, analyze, event_line};
 pub use report::{
     ApiInfo, ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, PodIssue, Report,
     WorkloadIssue,

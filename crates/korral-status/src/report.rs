@@ -119,9 +119,12 @@ pub struct JobIssue {
     pub message: Option<String>,
 }
 
-/// A Warning event.
+/// An event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventLine {
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Namespace of the event.
     pub namespace: String,
     /// The object it is about: `Kind/name`.

@@ -32,4 +32,4 @@ pub use infer::{InferOptions, infer};
 pub use layout::{Layer, Layout, Position, layout};
 pub use live::{GraphDiff, LiveGraph};
 pub use relation::{Relation, UnknownRelation};
-pub use view::{Focus, View, ViewError};
+pub use view::{Focus, View, ViewError, kind_is};

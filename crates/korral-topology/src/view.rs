@@ -138,22 +138,30 @@ const SHORT_NAMES: &[(&str, &str)] = &[
 ];
 
 fn kind_matches(query: &str, node: &Node) -> bool {
+    kind_is(query, &node.kind, &node.group)
+}
+
+/// Whether `query`, as a user writes a kind on the command line (`Deployment`,
+/// `deployments`, `deploy`, `deployment.apps`, any case), names `kind` of `group`.
+pub fn kind_is(query: &str, kind: &str, group: &str) -> bool {
     let query = query.to_ascii_lowercase();
-    let (kind, group) = match query.split_once('.') {
+    let (wanted, group_query) = match query.split_once('.') {
         Some((kind, group)) => (kind, Some(group)),
         None => (query.as_str(), None),
     };
-    let kind = SHORT_NAMES
+    let wanted = SHORT_NAMES
         .iter()
-        .find(|(short, _)| *short == kind)
-        .map_or(kind, |(_, long)| long);
-    let actual = node.kind.to_ascii_lowercase();
+        .find(|(short, _)| *short == wanted)
+        .map_or(wanted, |(_, long)| long);
+    let actual = kind.to_ascii_lowercase();
     let plural_y = actual
         .strip_suffix('y')
-        .is_some_and(|stem| kind == format!("{stem}ies"));
-    let kind_ok =
-        kind == actual || kind == format!("{actual}s") || kind == format!("{actual}es") || plural_y;
-    let group_ok = group.is_none_or(|g| g == node.group || (g == "core" && node.group.is_empty()));
+        .is_some_and(|stem| wanted == format!("{stem}ies"));
+    let kind_ok = wanted == actual
+        || wanted == format!("{actual}s")
+        || wanted == format!("{actual}es")
+        || plural_y;
+    let group_ok = group_query.is_none_or(|g| g == group || (g == "core" && group.is_empty()));
     kind_ok && group_ok
 }
 

@@ -57,6 +57,17 @@ pub enum Command {
     ///   kubectl get nodes,pods,deploy,sts,ds,pvc,jobs,events -A -o json | korral status -f -
     #[command(verbatim_doc_comment)]
     Status(StatusArgs),
+    /// List events, oldest first, as `kubectl events` does; or follow them.
+    ///
+    /// Examples:
+    ///
+    ///   korral events -A --type Warning
+    ///
+    ///   korral events -n shop --for deploy/frontend --watch
+    ///
+    ///   korral events -f dump.json --for pod/shop-api-0
+    #[command(verbatim_doc_comment)]
+    Events(EventsArgs),
     /// Capture a live cluster into a dump that every offline command reads.
     ///
     /// Writes a `kind: List` JSON document of every object the cluster serves (in one
@@ -187,6 +198,45 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
     pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Only this namespace. A live cluster shows the context's namespace unless -A;
+    /// files show every namespace.
+    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// Every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Only events about this object: KIND/NAME (`pod/web-0`, `deploy/frontend`).
+    #[arg(long = "for", value_name = "KIND/NAME")]
+    pub for_object: Option<String>,
+
+    /// Only events of this type.
+    #[arg(long = "type", value_enum, value_name = "TYPE", ignore_case = true)]
+    pub event_type: Option<EventType>,
+
+    /// Keep printing new events as they happen (live clusters). Ctrl-C stops.
+    #[arg(short, long, conflicts_with = "files")]
+    pub watch: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventType {
+    /// Routine events.
+    Normal,
+    /// Something went wrong.
+    Warning,
 }
 
 #[derive(Debug, Args)]

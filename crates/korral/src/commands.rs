@@ -1,5 +1,6 @@
 //! One file per command; `run` decides the exit code.
 
+mod events;
 mod snapshot;
 mod status;
 mod topology;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Topology(args) => topology::topology(&args),
         Command::Status(args) => status::status(&args),
         Command::Snapshot(args) => snapshot::snapshot(&args),
+        Command::Events(args) => events::events(&args),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());

@@ -47,6 +47,15 @@ pub enum Scope<'a> {
 
 /// Lists everything the cluster serves (in `scope`) into an object set.
 pub async fn live(source: &SourceArgs, scope: Scope<'_>) -> anyhow::Result<(ObjectSet, Live)> {
+    live_kinds(source, scope, |_| true).await
+}
+
+/// Lists the resources `wanted` keeps (in `scope`) into an object set.
+pub async fn live_kinds(
+    source: &SourceArgs,
+    scope: Scope<'_>,
+    wanted: impl Fn(&korral_kube::Resource) -> bool,
+) -> anyhow::Result<(ObjectSet, Live)> {
     let config = ClusterConfig::load(KubeOptions {
         kubeconfig: source.kubeconfig.clone(),
         context: source.context.clone(),
@@ -58,7 +67,8 @@ pub async fn live(source: &SourceArgs, scope: Scope<'_>) -> anyhow::Result<(Obje
         Scope::ContextDefault => Some(config.namespace().to_owned()),
     };
     let client = config.client().await?;
-    let discovery = discover(&client).await?;
+    let mut discovery = discover(&client).await?;
+    discovery.resources.retain(|r| wanted(r));
     let options = ListOptions {
         namespace: namespace.clone(),
         ..ListOptions::default()

@@ -5,9 +5,11 @@
 //! - `status`: `korral status` on dumps, healthy and not.
 //! - `live`: the same commands against the Kubernetes API test server, through a
 //!   real kubeconfig: status, topology, --watch, contexts and access errors.
+//! - `events`: `korral events` filters, offline and live with --watch.
 //! - `cli`: help, version and completions.
 
 mod cli;
+mod events;
 mod live;
 mod status;
 mod topology;

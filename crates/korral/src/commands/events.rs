@@ -1,0 +1,196 @@
+//! `korral events`.
+
+use anyhow::anyhow;
+use futures::StreamExt;
+use korral_core::Object;
+use korral_kube::WatchEvent;
+use korral_status::{EventLine, event_line};
+use korral_topology::kind_is;
+
+use super::{ExitStatus, InputError};
+use crate::cli::{EventType, EventsArgs, ReportFormat};
+use crate::printer::Printer;
+use crate::source::{self, Scope};
+
+/// Which events to show.
+struct Filter {
+    namespace: Option<String>,
+    object: Option<(String, String)>,
+    kind: Option<&'static str>,
+}
+
+impl Filter {
+    fn keeps(&self, line: &EventLine) -> bool {
+        let object_ok = self.object.as_ref().is_none_or(|(kind, name)| {
+            line.object
+                .split_once('/')
+                .is_some_and(|(k, n)| n == name && kind_is(kind, k, ""))
+        });
+        let namespace_ok = self
+            .namespace
+            .as_ref()
+            .is_none_or(|ns| *ns == line.namespace);
+        object_ok && namespace_ok && self.kind.is_none_or(|k| k == line.kind)
+    }
+}
+
+fn is_event_resource(resource: &korral_kube::Resource) -> bool {
+    resource.kind == "Event" && resource.group.is_empty()
+}
+
+pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
+    let object = match &args.for_object {
+        Some(text) => {
+            let (kind, name) = text
+                .split_once('/')
+                .filter(|(k, n)| !k.is_empty() && !n.is_empty())
+                .ok_or_else(|| {
+                    InputError(anyhow!(
+                        "--for `{text}` is not an object; write KIND/NAME, for example pod/web-0"
+                    ))
+                })?;
+            Some((kind.to_owned(), name.to_owned()))
+        }
+        None => None,
+    };
+    let mut filter = Filter {
+        namespace: args.namespace.clone(),
+        object,
+        kind: args.event_type.map(|t| match t {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }),
+    };
+    let json = args.output == ReportFormat::Json;
+
+    if !args.source.files.is_empty() {
+        let set = source::files(&args.source)?;
+        print(&lines(set.objects(), &filter), json)?;
+        return Ok(ExitStatus::Success);
+    }
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let scope = match (&args.namespace, args.all_namespaces) {
+            (Some(ns), _) => Scope::Namespace(ns),
+            (None, true) => Scope::All,
+            (None, false) => Scope::ContextDefault,
+        };
+        let (set, live) = source::live_kinds(&args.source, scope, is_event_resource).await?;
+        filter.namespace.clone_from(&live.namespace);
+        print(&lines(set.objects(), &filter), json)?;
+        if !args.watch {
+            return Ok(ExitStatus::Success);
+        }
+        let Some(resource) = live.discovery.resources.first() else {
+            return Err(anyhow!("the cluster serves no events"));
+        };
+        let mut stream = Box::pin(korral_kube::watch(
+            &live.client,
+            resource,
+            live.namespace.as_deref(),
+            None,
+        ));
+        let mut seen: std::collections::HashMap<String, String> = set
+            .objects()
+            .iter()
+            .map(|o| {
+                (
+                    o.key().to_string(),
+                    o.metadata().resource_version.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        loop {
+            let next = tokio::select! {
+                next = stream.next() => next,
+                _ = tokio::signal::ctrl_c() => return Ok(ExitStatus::Success),
+            };
+            let objects: Vec<Object> = match next {
+                None => return Ok(ExitStatus::Success),
+                Some(Ok(WatchEvent::Added(o) | WatchEvent::Modified(o))) => vec![o],
+                Some(Ok(WatchEvent::Restarted(objects))) => objects,
+                Some(Ok(WatchEvent::Deleted(_))) => continue,
+                Some(Err(err)) => {
+                    Printer::warn(format!("watch of events: {err}"));
+                    continue;
+                }
+            };
+            // A relist repeats what was printed; print only what is new or changed.
+            let fresh: Vec<Object> = objects
+                .into_iter()
+                .filter(|o| {
+                    let version = o.metadata().resource_version.clone().unwrap_or_default();
+                    seen.insert(o.key().to_string(), version.clone()).as_ref() != Some(&version)
+                })
+                .collect();
+            let lines = lines(&fresh, &filter);
+            if !lines.is_empty() {
+                print_rows(&lines, json)?;
+            }
+        }
+    })
+}
+
+/// The events among `objects` that `filter` keeps, oldest first.
+fn lines(objects: &[Object], filter: &Filter) -> Vec<EventLine> {
+    let mut lines: Vec<EventLine> = objects
+        .iter()
+        .filter_map(event_line)
+        .filter(|line| filter.keeps(line))
+        .collect();
+    lines.sort_by(|a, b| {
+        (&a.last_seen, &a.namespace, &a.object).cmp(&(&b.last_seen, &b.namespace, &b.object))
+    });
+    lines
+}
+
+fn print(lines: &[EventLine], json: bool) -> anyhow::Result<()> {
+    if json {
+        return Printer::new(None).emit(|out| {
+            serde_json::to_writer_pretty(&mut *out, lines)?;
+            writeln!(out)?;
+            Ok(())
+        });
+    }
+    if lines.is_empty() {
+        eprintln!("no events");
+        return Ok(());
+    }
+    Printer::new(None).emit(|out| {
+        writeln!(out, "{ROW_HEADER}")?;
+        Ok(())
+    })?;
+    print_rows(lines, false)
+}
+
+const ROW_HEADER: &str = "LAST SEEN             TYPE     NAMESPACE   REASON                  OBJECT                          MESSAGE";
+
+/// One line per event: `LAST SEEN  TYPE  REASON  OBJECT  MESSAGE` (a header first on
+/// a table), or one JSON object per line.
+fn print_rows(lines: &[EventLine], json_lines: bool) -> anyhow::Result<()> {
+    Printer::new(None).emit(|out| {
+        for line in lines {
+            if json_lines {
+                serde_json::to_writer(&mut *out, line)?;
+                writeln!(out)?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<20}  {:<7}  {:<10}  {:<22}  {:<30}  {}{}",
+                    line.last_seen.as_deref().unwrap_or("-"),
+                    line.kind,
+                    line.namespace,
+                    line.reason,
+                    line.object,
+                    line.message,
+                    if line.count > 1 {
+                        format!(" (x{})", line.count)
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
