@@ -11,6 +11,7 @@
 //!   gives each resource's resourceVersion, for watches to start from.
 //! - [`watch()`]: one resource's changes as a stream of [`WatchEvent`]s that resumes,
 //!   relists on 410 Gone and backs off by itself.
+//! - [`log_lines`]: a container's log as a stream of lines, following if asked.
 //! - [`Client::server_version`]: `GET /version`.
 //!
 //! Every [`Error`] names the context and server and says what to do. The environment
@@ -39,6 +40,7 @@ mod discovery;
 pub mod env;
 mod error;
 mod list;
+mod logs;
 mod watch;
 
 pub use client::{Client, ServerVersion};
@@ -46,4 +48,5 @@ pub use config::{ClusterConfig, IN_CLUSTER_CONTEXT, KubeOptions};
 pub use discovery::{Discovery, Resource, discover};
 pub use error::{Error, Result};
 pub use list::{ListOptions, Listing, list, list_all};
+pub use logs::{LogOptions, log_lines};
 pub use watch::{WatchEvent, watch};

@@ -68,6 +68,20 @@ pub enum Command {
     ///   korral events -f dump.json --for pod/shop-api-0
     #[command(verbatim_doc_comment)]
     Events(EventsArgs),
+    /// Print the logs of many pods and containers at once, merged, each line prefixed
+    /// with its pod and container (coloured on a terminal), as stern does.
+    ///
+    /// TARGET is a pod (`web-0` or `pod/web-0`) or what runs pods (`deploy/frontend`,
+    /// `sts/db`, `ds/agent`, `job/backup`, `svc/api`: the pods its selector picks);
+    /// or use -l. With -f, pods that appear later are followed too.
+    ///
+    /// Examples:
+    ///
+    ///   korral logs deploy/frontend -n shop -f
+    ///
+    ///   korral logs -l app=api --all-containers --since 10m --grep error
+    #[command(verbatim_doc_comment)]
+    Logs(LogsArgs),
     /// Capture a live cluster into a dump that every offline command reads.
     ///
     /// Writes a `kind: List` JSON document of every object the cluster serves (in one
@@ -237,6 +251,61 @@ pub enum EventType {
     Normal,
     /// Something went wrong.
     Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// A pod, or KIND/NAME of what runs pods.
+    #[arg(
+        value_name = "TARGET",
+        required_unless_present = "selector",
+        conflicts_with = "selector"
+    )]
+    pub target: Option<String>,
+
+    /// The pods whose labels match (kubectl's -l syntax).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// The namespace (default: the context's).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Only this container.
+    #[arg(short, long, value_name = "NAME", conflicts_with = "all_containers")]
+    pub container: Option<String>,
+
+    /// Every container, init containers too (default: each pod's default container).
+    #[arg(long)]
+    pub all_containers: bool,
+
+    /// Keep streaming, and pick up pods that appear. Ctrl-C stops.
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Only the last N lines of each container.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<i64>,
+
+    /// Only lines newer than this (`30s`, `10m`, `1h`).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+
+    /// Only lines that match this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+
+    /// Start each line with its timestamp.
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Args)]

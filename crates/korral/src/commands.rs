@@ -1,6 +1,7 @@
 //! One file per command; `run` decides the exit code.
 
 mod events;
+mod logs;
 mod snapshot;
 mod status;
 mod topology;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => status::status(&args),
         Command::Snapshot(args) => snapshot::snapshot(&args),
         Command::Events(args) => events::events(&args),
+        Command::Logs(args) => logs::logs(&args),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());
@@ -63,4 +65,17 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// `30s`, `5m`, `1h30m`, as kubectl takes durations.
+pub fn duration(text: &str) -> anyhow::Result<jiff::SignedDuration> {
+    let parsed: jiff::SignedDuration = text.parse().map_err(|_| {
+        anyhow::anyhow!("`{text}` is not a duration; write it like 30s, 5m or 1h30m")
+    })?;
+    if parsed.is_negative() {
+        return Err(anyhow::anyhow!(
+            "`{text}` is negative; durations count back from now"
+        ));
+    }
+    Ok(parsed)
 }

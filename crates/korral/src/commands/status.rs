@@ -2,12 +2,11 @@
 
 use std::io::Write;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use comfy_table::{Table, presets};
-use jiff::SignedDuration;
 use korral_status::{ApiInfo, Options, Report, analyze};
 
-use super::{ExitStatus, InputError};
+use super::{ExitStatus, InputError, duration};
 use crate::cli::{ReportFormat, StatusArgs};
 use crate::printer::Printer;
 use crate::source::{self, Scope};
@@ -61,19 +60,6 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Findings
     })
-}
-
-/// `30s`, `5m`, `1h30m`, as kubectl takes durations.
-fn duration(text: &str) -> anyhow::Result<SignedDuration> {
-    let parsed: SignedDuration = text
-        .parse()
-        .map_err(|_| anyhow!("`{text}` is not a duration; write it like 30s, 5m or 1h30m"))?;
-    if parsed.is_negative() {
-        return Err(anyhow!(
-            "`{text}` is negative; durations count back from now"
-        ));
-    }
-    Ok(parsed)
 }
 
 fn new_table(header: &[&str]) -> Table {

@@ -6,11 +6,13 @@
 //! - `live`: the same commands against the Kubernetes API test server, through a
 //!   real kubeconfig: status, topology, --watch, contexts and access errors.
 //! - `events`: `korral events` filters, offline and live with --watch.
+//! - `logs`: `korral logs` across pods and containers, with follow.
 //! - `cli`: help, version and completions.
 
 mod cli;
 mod events;
 mod live;
+mod logs;
 mod status;
 mod topology;
 mod util;
