@@ -31,6 +31,7 @@ mod key;
 mod load;
 mod object;
 mod object_set;
+mod quantity;
 mod selector;
 
 pub use error::{Error, Result};
@@ -38,6 +39,7 @@ pub use key::{ApiVersion, ObjectKey, Scope, builtin_scope};
 pub use load::Loader;
 pub use object::{Metadata, Object, OwnerReference, RawJson, Source};
 pub use object_set::{FileId, ObjectSet, Warning};
+pub use quantity::{Quantity, QuantityError};
 pub use selector::{
     ExpressionSpec, LabelSelector, LabelSelectorSpec, Operator, Requirement, SelectorParseError,
     null_as_default,

@@ -82,6 +82,16 @@ pub enum Command {
     ///   korral logs -l app=api --all-containers --since 10m --grep error
     #[command(verbatim_doc_comment)]
     Logs(LogsArgs),
+    /// Show CPU and memory use of nodes or pods, from the metrics API
+    /// (metrics.k8s.io, served by metrics-server).
+    ///
+    /// Examples:
+    ///
+    ///   korral top nodes
+    ///
+    ///   korral top pods -n shop
+    #[command(verbatim_doc_comment)]
+    Top(TopArgs),
     /// Capture a live cluster into a dump that every offline command reads.
     ///
     /// Writes a `kind: List` JSON document of every object the cluster serves (in one
@@ -306,6 +316,43 @@ pub struct LogsArgs {
     /// The kubeconfig context to use.
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// What to show.
+    #[arg(value_enum)]
+    pub what: TopWhat,
+
+    /// Pods of this namespace (default: the context's).
+    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// Pods of every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+
+    /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TopWhat {
+    /// Nodes, with the share of their allocatable CPU and memory in use.
+    #[value(alias = "node", alias = "no")]
+    Nodes,
+    /// Pods, their containers summed.
+    #[value(alias = "pod", alias = "po")]
+    Pods,
 }
 
 #[derive(Debug, Args)]

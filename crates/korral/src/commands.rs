@@ -4,6 +4,7 @@ mod events;
 mod logs;
 mod snapshot;
 mod status;
+mod top;
 mod topology;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Snapshot(args) => snapshot::snapshot(&args),
         Command::Events(args) => events::events(&args),
         Command::Logs(args) => logs::logs(&args),
+        Command::Top(args) => top::top(&args),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());

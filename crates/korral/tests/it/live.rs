@@ -318,3 +318,46 @@ fn snapshot_then_offline_topology_gives_the_live_graph() {
             .contains("ZXhhbXBsZS1ub3QtYS1zZWNyZXQ")
     );
 }
+
+#[test]
+fn top_shows_usage_from_the_metrics_api() {
+    let metrics =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/metrics.yaml");
+    let cluster = Cluster::serve(&metrics);
+    let output = cluster.korral().args(["top", "nodes"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output)
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>(),
+        vec![
+            "NAME CPU(cores) CPU% MEMORY(bytes) MEMORY%",
+            "worker-1 1500m 38% 2048Mi 25%"
+        ]
+    );
+    let output = cluster
+        .korral()
+        .args(["top", "pods", "-n", "shop"])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    let row: Vec<&str> = text.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(
+        row,
+        vec!["shop", "web-0", "255m", "128Mi"],
+        "containers are summed"
+    );
+
+    cluster
+        .server
+        .faults()
+        .set_unavailable("metrics.k8s.io", "v1beta1", true);
+    let output = cluster.korral().args(["top", "nodes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("install metrics-server"),
+        "{}",
+        stderr(&output)
+    );
+}
