@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use korral_core::{Loader, ObjectSet};
-use korral_kube::{Client, ClusterConfig, Discovery, KubeOptions, ListOptions, discover, list_all};
+use korral_kube::{
+    Client, ClusterConfig, Discovery, KubeOptions, ListOptions, Resource, discover, list,
+};
 
 use crate::cli::SourceArgs;
 use crate::commands::InputError;
@@ -14,6 +16,19 @@ pub struct Live {
     pub discovery: Discovery,
     /// The namespace read (`None`: every namespace).
     pub namespace: Option<String>,
+    /// Where each listed resource's watch starts, so it neither lists again nor
+    /// misses a change.
+    pub resource_versions: Vec<(Resource, String)>,
+}
+
+impl Live {
+    /// The resourceVersion `resource` was listed at.
+    pub fn resource_version(&self, resource: &Resource) -> Option<String> {
+        self.resource_versions
+            .iter()
+            .find(|(r, _)| r == resource)
+            .map(|(_, rv)| rv.clone())
+    }
 }
 
 /// The runtime for the Kubernetes client.
@@ -73,16 +88,17 @@ pub async fn live_kinds(
         namespace: namespace.clone(),
         ..ListOptions::default()
     };
-    let (set, warnings) = list_all(&client, &discovery.resources, &options).await?;
-    for warning in discovery.warnings.iter().chain(&warnings) {
+    let listing = list(&client, &discovery.resources, &options).await?;
+    for warning in discovery.warnings.iter().chain(&listing.warnings) {
         Printer::warn(warning);
     }
     Ok((
-        set,
+        listing.objects,
         Live {
             client,
             discovery,
             namespace,
+            resource_versions: listing.resource_versions,
         },
     ))
 }

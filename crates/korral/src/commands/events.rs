@@ -88,7 +88,7 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
             &live.client,
             resource,
             live.namespace.as_deref(),
-            None,
+            live.resource_version(resource),
         ));
         let mut seen: std::collections::HashMap<String, String> = set
             .objects()

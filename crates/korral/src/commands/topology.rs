@@ -99,7 +99,9 @@ async fn watch(set: ObjectSet, live: &Live, args: &TopologyArgs) -> anyhow::Resu
         .iter()
         .filter(|r| r.supports("watch") && r.supports("list"))
         .map(|resource| {
-            let stream = korral_kube::watch(&live.client, resource, namespace, None);
+            // From where the list left off: no second list, no change missed.
+            let from = live.resource_version(resource);
+            let stream = korral_kube::watch(&live.client, resource, namespace, from);
             let name = resource.qualified_name();
             Box::pin(stream.map(move |event| (name.clone(), event)))
         });
