@@ -386,6 +386,8 @@ pub enum ReportFormat {
     Table,
     /// The whole report as JSON.
     Json,
+    /// The same document as YAML.
+    Yaml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

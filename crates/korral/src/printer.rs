@@ -50,6 +50,21 @@ impl Printer {
         }
     }
 
+    /// Writes `value` as pretty JSON, or as YAML.
+    pub fn data<T: serde::Serialize>(
+        out: &mut dyn Write,
+        value: &T,
+        yaml: bool,
+    ) -> anyhow::Result<()> {
+        if yaml {
+            out.write_all(serde_saphyr::to_string(value)?.as_bytes())?;
+        } else {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
     /// A warning on standard error.
     pub fn warn(message: impl std::fmt::Display) {
         let style = anstyle::AnsiColor::Yellow.on_default().bold();

@@ -61,11 +61,11 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
             EventType::Warning => "Warning",
         }),
     };
-    let json = args.output == ReportFormat::Json;
+    let format = args.output;
 
     if !args.source.files.is_empty() {
         let set = source::files(&args.source)?;
-        print(&lines(set.objects(), &filter), json)?;
+        print(&lines(set.objects(), &filter), format)?;
         return Ok(ExitStatus::Success);
     }
     let runtime = source::runtime()?;
@@ -77,7 +77,7 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
         };
         let (set, live) = source::live_kinds(&args.source, scope, is_event_resource).await?;
         filter.namespace.clone_from(&live.namespace);
-        print(&lines(set.objects(), &filter), json)?;
+        print(&lines(set.objects(), &filter), format)?;
         if !args.watch {
             return Ok(ExitStatus::Success);
         }
@@ -125,7 +125,7 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
                 .collect();
             let lines = lines(&fresh, &filter);
             if !lines.is_empty() {
-                print_rows(&lines, json)?;
+                print_rows(&lines, format)?;
             }
         }
     })
@@ -144,13 +144,10 @@ fn lines(objects: &[Object], filter: &Filter) -> Vec<EventLine> {
     lines
 }
 
-fn print(lines: &[EventLine], json: bool) -> anyhow::Result<()> {
-    if json {
-        return Printer::new(None).emit(|out| {
-            serde_json::to_writer_pretty(&mut *out, lines)?;
-            writeln!(out)?;
-            Ok(())
-        });
+fn print(lines: &[EventLine], format: ReportFormat) -> anyhow::Result<()> {
+    if format != ReportFormat::Table {
+        return Printer::new(None)
+            .emit(|out| Printer::data(out, &lines, format == ReportFormat::Yaml));
     }
     if lines.is_empty() {
         eprintln!("no events");
@@ -160,19 +157,22 @@ fn print(lines: &[EventLine], json: bool) -> anyhow::Result<()> {
         writeln!(out, "{ROW_HEADER}")?;
         Ok(())
     })?;
-    print_rows(lines, false)
+    print_rows(lines, ReportFormat::Table)
 }
 
 const ROW_HEADER: &str = "LAST SEEN             TYPE     NAMESPACE   REASON                  OBJECT                          MESSAGE";
 
-/// One line per event: `LAST SEEN  TYPE  REASON  OBJECT  MESSAGE` (a header first on
-/// a table), or one JSON object per line.
-fn print_rows(lines: &[EventLine], json_lines: bool) -> anyhow::Result<()> {
+/// One line per event: `LAST SEEN  TYPE  NAMESPACE  REASON  OBJECT  MESSAGE`, or one
+/// JSON object per line, or one YAML document per event (as events arrive).
+fn print_rows(lines: &[EventLine], format: ReportFormat) -> anyhow::Result<()> {
     Printer::new(None).emit(|out| {
         for line in lines {
-            if json_lines {
+            if format == ReportFormat::Json {
                 serde_json::to_writer(&mut *out, line)?;
                 writeln!(out)?;
+            } else if format == ReportFormat::Yaml {
+                writeln!(out, "---")?;
+                Printer::data(out, line, true)?;
             } else {
                 writeln!(
                     out,

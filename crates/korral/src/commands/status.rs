@@ -47,9 +47,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
 
     Printer::new(None).emit(|out| {
         match args.output {
-            ReportFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &report)?;
-                writeln!(out)?;
+            ReportFormat::Json | ReportFormat::Yaml => {
+                Printer::data(out, &report, args.output == ReportFormat::Yaml)?;
             }
             ReportFormat::Table => table(&report, &args.events_since, out)?,
         }

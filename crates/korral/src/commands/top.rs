@@ -108,10 +108,8 @@ pub fn top(args: &TopArgs) -> anyhow::Result<ExitStatus> {
     })?;
 
     Printer::new(None).emit(|out| {
-        if args.output == ReportFormat::Json {
-            serde_json::to_writer_pretty(&mut *out, &rows)?;
-            writeln!(out)?;
-            return Ok(());
+        if args.output != ReportFormat::Table {
+            return Printer::data(out, &rows, args.output == ReportFormat::Yaml);
         }
         let mut table = Table::new();
         table.load_style(presets::NOTHING);

@@ -56,3 +56,31 @@ fn bad_durations_are_input_errors() {
         stderr(&output)
     );
 }
+
+#[test]
+fn yaml_is_the_json_document() {
+    let json = korral()
+        .args(["status", "-o", "json", "-f"])
+        .arg(sick())
+        .output()
+        .unwrap();
+    let yaml = korral()
+        .args(["status", "-o", "yaml", "-f"])
+        .arg(sick())
+        .output()
+        .unwrap();
+    let from_json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let set = korral_core::Loader::load_str(
+        "report.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Report\nmetadata: {{name: r}}\n{}",
+            stdout(&yaml)
+        ),
+    )
+    .unwrap();
+    let mut from_yaml = set.objects()[0].raw().to_value();
+    for key in ["apiVersion", "kind", "metadata"] {
+        from_yaml.as_object_mut().unwrap().remove(key);
+    }
+    assert_eq!(from_yaml, from_json);
+}
