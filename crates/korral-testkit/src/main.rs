@@ -1,4 +1,5 @@
-//! `korral-testkit`: writes synthetic cluster dumps for korral's tests and benchmarks.
+//! `korral-testkit`: writes synthetic cluster dumps for korral's tests and benchmarks,
+//! and serves any objects through the Kubernetes API test server.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -8,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use korral_testkit::{SynthOptions, SynthSummary, write_dump};
+use korral_testkit::{ApiServer, ServerOptions, SynthOptions, SynthSummary, write_dump};
 
 /// Test-only tools for korral.
 #[derive(Debug, Parser)]
@@ -22,6 +23,9 @@ struct Cli {
 enum Command {
     /// Write a synthetic `kubectl get -A -o json` dump of a realistic cluster.
     Generate(GenerateArgs),
+    /// Serve objects through the Kubernetes API test server (a stand-in for a real
+    /// API server) until Ctrl-C, with a kubeconfig for it.
+    Serve(ServeArgs),
     /// Read FILE and parse it into a `serde_json::Value`, nothing else: the baseline
     /// that `scripts/bench-topology` compares `korral topology` with.
     ParseValue {
@@ -47,6 +51,20 @@ struct GenerateArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Files or folders of manifests, or `kubectl get -o json|yaml` dumps, to seed the
+    /// server with (`-` for standard input).
+    #[arg(long, value_name = "PATH", required = true)]
+    from: Vec<PathBuf>,
+    /// The port on 127.0.0.1 [default: a free one].
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    port: u16,
+    /// Where to write the kubeconfig [default: ./kubeconfig.korral-test].
+    #[arg(long, value_name = "FILE", default_value = "kubeconfig.korral-test")]
+    kubeconfig: PathBuf,
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
@@ -60,6 +78,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate(args) => generate(&args),
+        Command::Serve(args) => serve(&args),
         Command::ParseValue { file } => {
             let text = fs::read_to_string(&file)
                 .with_context(|| format!("cannot read `{}`", file.display()))?;
@@ -89,6 +108,48 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     };
     report(&summary, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let seed = korral_core::Loader::new()
+        .paths(&args.from)
+        .load()
+        .context("cannot load the objects to serve")?;
+    for warning in seed.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let options = ServerOptions {
+            port: args.port,
+            ..ServerOptions::default()
+        };
+        let server = ApiServer::start(&seed, options)
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+        server
+            .write_kubeconfig(&args.kubeconfig)
+            .with_context(|| format!("cannot write `{}`", args.kubeconfig.display()))?;
+        let mut out = io::stdout().lock();
+        // Best effort: a closed stdout must not stop the server.
+        let _ = writeln!(
+            out,
+            "Kubernetes API test server on {} serving {} objects (a stand-in for tests, not a real cluster).\n\
+             Use it with:\n\n    KUBECONFIG={} korral ...\n\nCtrl-C stops it.",
+            server.url(),
+            seed.len(),
+            args.kubeconfig.display()
+        );
+        let _ = out.flush();
+        drop(out);
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        server.shutdown();
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Writes beside `path` and renames, so readers never see a half-written dump.

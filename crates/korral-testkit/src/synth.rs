@@ -23,7 +23,9 @@ mod json;
 mod model;
 mod plan;
 mod render;
-mod rng;
+
+pub(crate) use render::timestamp;
+pub(crate) mod rng;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};

@@ -257,7 +257,7 @@ impl<'a> Doc<'a> {
 }
 
 /// RFC 3339 in UTC, as `metav1.Time` prints.
-pub(super) fn timestamp(secs: i64) -> String {
+pub(crate) fn timestamp(secs: i64) -> String {
     let days = secs.div_euclid(DAY);
     let rem = secs.rem_euclid(DAY);
     // Howard Hinnant's days-to-civil.

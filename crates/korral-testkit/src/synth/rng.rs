@@ -5,7 +5,7 @@
 
 /// splitmix64: one add and three mixes per draw, good enough for test data and fast.
 #[derive(Debug, Clone)]
-pub(super) struct Rng {
+pub(crate) struct Rng {
     state: u64,
 }
 
@@ -16,11 +16,11 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 const HEX: &[u8] = b"0123456789abcdef";
 
 impl Rng {
-    pub(super) fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
-    pub(super) fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -29,30 +29,30 @@ impl Rng {
     }
 
     /// A number in `0..n` (`n > 0`), by multiply-shift rather than modulo to avoid bias.
-    pub(super) fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
 
     /// A number in `lo..=hi`.
-    pub(super) fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi - lo + 1)
     }
 
     /// A number of seconds in `lo..=hi`.
-    pub(super) fn span(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn span(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below((hi - lo + 1) as u64) as i64
     }
 
-    pub(super) fn chance(&mut self, percent: u64) -> bool {
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 
-    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 
     /// A version-4 UUID, formatted as the API server prints `metadata.uid`.
-    pub(super) fn uid(&mut self) -> String {
+    pub(crate) fn uid(&mut self) -> String {
         let hi = self.next_u64();
         let lo = self.next_u64();
         // Version 4 and the RFC 4122 variant, so the strings parse as real UUIDs.
@@ -71,24 +71,24 @@ impl Rng {
     }
 
     /// A suffix like the ones in generated names (`web-7d9c8b5f6c-x2k4p`).
-    pub(super) fn suffix(&mut self, len: usize) -> String {
+    pub(crate) fn suffix(&mut self, len: usize) -> String {
         (0..len)
             .map(|_| char::from(*self.pick(NAME_ALPHABET)))
             .collect()
     }
 
-    pub(super) fn hex(&mut self, len: usize) -> String {
+    pub(crate) fn hex(&mut self, len: usize) -> String {
         (0..len).map(|_| char::from(*self.pick(HEX))).collect()
     }
 
     /// Random letters and digits, for fake passwords and tokens.
-    pub(super) fn alnum(&mut self, len: usize) -> String {
+    pub(crate) fn alnum(&mut self, len: usize) -> String {
         const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         (0..len).map(|_| char::from(*self.pick(ALNUM))).collect()
     }
 
     /// `len` random bytes, base64-encoded like Secret data.
-    pub(super) fn base64(&mut self, len: usize) -> String {
+    pub(crate) fn base64(&mut self, len: usize) -> String {
         let bytes: Vec<u8> = (0..len).map(|_| self.next_u64() as u8).collect();
         base64(&bytes)
     }
@@ -96,19 +96,19 @@ impl Rng {
 
 /// A stable 64-bit hash (FNV-1a) of `text`, so digests derived from a name (image IDs)
 /// agree wherever the name appears.
-pub(super) fn hash(text: &str) -> u64 {
+pub(crate) fn hash(text: &str) -> u64 {
     text.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
     })
 }
 
 /// A `sha256:`-style 64-hex digest that depends only on `text`.
-pub(super) fn digest(text: &str) -> String {
+pub(crate) fn digest(text: &str) -> String {
     Rng::new(hash(text)).hex(64)
 }
 
 /// Standard base64 with padding, as Secret `data` values are encoded.
-pub(super) fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -130,7 +130,7 @@ pub(super) fn base64(bytes: &[u8]) -> String {
 }
 
 /// A PEM block of `len` random bytes, like a certificate or key.
-pub(super) fn pem(label: &str, rng: &mut Rng, len: usize) -> String {
+pub(crate) fn pem(label: &str, rng: &mut Rng, len: usize) -> String {
     let body = rng.base64(len);
     let mut out = format!("-----BEGIN {label}-----\n");
     for line in body.as_bytes().chunks(64) {

@@ -1,0 +1,642 @@
+//! The objects, the global resourceVersion and the bounded event history that watches
+//! resume from. Everything sits behind one mutex: the server is a test double, and one
+//! lock keeps every mutation, its resourceVersion and its event atomic.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::filter::{self, Filter};
+use super::resources::{Registry, ResourceKey, ResourceType};
+use crate::synth::rng::Rng;
+use crate::synth::timestamp;
+
+/// One stored object: its compact JSON text and what lists and watches filter on.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub text: String,
+    pub api_version: String,
+    pub labels: BTreeMap<String, String>,
+    pub fields: Vec<(&'static str, String)>,
+    pub rv: u64,
+}
+
+impl Entry {
+    fn new(value: &Value, rv: u64) -> Arc<Self> {
+        Arc::new(Self {
+            text: value.to_string(),
+            api_version: value
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            labels: filter::labels(value),
+            fields: filter::selectable_fields(value),
+            rv,
+        })
+    }
+
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    pub fn matches(&self, filter: &Filter) -> bool {
+        filter.matches(&self.labels, &self.fields)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "ADDED",
+            Self::Modified => "MODIFIED",
+            Self::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, kept in the history so that watches can replay it.
+#[derive(Debug)]
+pub(crate) struct Event {
+    pub rv: u64,
+    pub kind: EventType,
+    pub resource: ResourceKey,
+    pub namespace: String,
+    /// The object after the change (for DELETED: as it was deleted).
+    pub entry: Arc<Entry>,
+    /// The object before a modification, so that a filtered watch can tell an object
+    /// entering or leaving its selection.
+    pub prev: Option<Arc<Entry>>,
+}
+
+/// Objects of one resource by `(namespace, name)`; the namespace is empty when
+/// cluster-scoped. A BTreeMap lists in the API server's own order and pages by range.
+pub(crate) type Table = BTreeMap<(String, String), Arc<Entry>>;
+
+/// Which part of an object an update may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Everything but `.status` when the resource has a status subresource.
+    Main,
+    /// Only `.status`.
+    Status,
+    /// Everything (the test handle's helpers).
+    Whole,
+}
+
+#[derive(Clone)]
+pub(crate) struct Store {
+    pub rv: u64,
+    /// Watches and continue tokens older than this get 410 Gone.
+    pub compacted: u64,
+    pub registry: Registry,
+    pub tables: HashMap<ResourceKey, Table>,
+    pub history: VecDeque<Arc<Event>>,
+    pub history_limit: usize,
+    /// `(before, after)` resourceVersions of each [`Store::expire_history`], so that a
+    /// watch that was open and caught up then carries on, as it would in a real
+    /// cluster, while a new watch from `before` gets 410.
+    expiries: Vec<(u64, u64)>,
+    rng: Rng,
+}
+
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn meta(value: &mut Value) -> &mut Map<String, Value> {
+    if !value.get("metadata").is_some_and(Value::is_object) {
+        value["metadata"] = json!({});
+    }
+    value["metadata"]
+        .as_object_mut()
+        .expect("metadata is an object")
+}
+
+fn meta_str<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
+    value.get("metadata")?.get(field)?.as_str()
+}
+
+impl Store {
+    pub fn new(history_limit: usize) -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Self {
+            rv: 0,
+            compacted: 0,
+            registry: Registry::default(),
+            tables: HashMap::new(),
+            history: VecDeque::new(),
+            history_limit: history_limit.max(1),
+            expiries: Vec::new(),
+            rng: Rng::new(seed),
+        }
+    }
+
+    /// The resource type of an object, from its `apiVersion` and `kind`; unknown kinds
+    /// get a guessed type.
+    pub fn type_of(&mut self, value: &Value) -> Result<ResourceType, ApiError> {
+        let api_version = value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let kind = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if api_version.is_empty() || kind.is_empty() {
+            return Err(ApiError::bad_request(
+                "Object 'Kind' is missing in the object",
+            ));
+        }
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        if let Some(t) = self.registry.by_kind(group, kind) {
+            return Ok(t.clone());
+        }
+        let namespaced = meta_str(value, "namespace").is_some();
+        Ok(self.registry.guess(group, version, kind, namespaced))
+    }
+
+    /// Adds a seed object as it is, with a fresh resourceVersion and no event.
+    pub fn seed(&mut self, mut value: Value, namespace: Option<&str>) -> Result<(), ApiError> {
+        let t = self.type_of(&value)?;
+        if t.kind == "CustomResourceDefinition" && t.group == "apiextensions.k8s.io" {
+            self.registry.apply_crd(&value);
+        }
+        self.rv += 1;
+        let rv = self.rv;
+        let uid = self.rng.uid();
+        let now = timestamp(now_secs());
+        let m = meta(&mut value);
+        if t.namespaced {
+            m.insert("namespace".into(), namespace.unwrap_or("default").into());
+        } else {
+            m.remove("namespace");
+        }
+        m.entry("uid").or_insert_with(|| uid.into());
+        m.entry("creationTimestamp").or_insert_with(|| now.into());
+        m.insert("resourceVersion".into(), rv.to_string().into());
+        if value.get("spec").is_some() {
+            meta(&mut value)
+                .entry("generation")
+                .or_insert_with(|| 1.into());
+        }
+        let name = meta_str(&value, "name").unwrap_or_default().to_owned();
+        let ns = if t.namespaced {
+            namespace.unwrap_or("default")
+        } else {
+            ""
+        };
+        self.tables
+            .entry(t.key())
+            .or_default()
+            .insert((ns.to_owned(), name), Entry::new(&value, rv));
+        self.compacted = self.rv;
+        Ok(())
+    }
+
+    /// Adds a Namespace object for every namespace some object lives in but none
+    /// declares, as a real cluster would have.
+    pub fn complete_namespaces(&mut self) {
+        let mut used: Vec<String> = self
+            .tables
+            .values()
+            .flat_map(|t| t.keys().map(|(ns, _)| ns.clone()))
+            .filter(|ns| !ns.is_empty())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let key = (String::new(), "namespaces".to_owned());
+        for ns in used {
+            let exists = self
+                .tables
+                .get(&key)
+                .is_some_and(|t| t.contains_key(&(String::new(), ns.clone())));
+            if !exists {
+                let _ = self.seed(
+                    json!({"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+                        "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        kind: EventType,
+        t: &ResourceType,
+        ns: &str,
+        entry: Arc<Entry>,
+        prev: Option<Arc<Entry>>,
+    ) {
+        self.history.push_back(Arc::new(Event {
+            rv: entry.rv,
+            kind,
+            resource: t.key(),
+            namespace: ns.to_owned(),
+            entry,
+            prev,
+        }));
+        while self.history.len() > self.history_limit {
+            if let Some(old) = self.history.pop_front() {
+                self.compacted = old.rv;
+            }
+        }
+    }
+
+    /// Forgets the whole history, as an etcd compaction does, and moves the
+    /// resourceVersion on by one (a write elsewhere in the cluster), so that every watch
+    /// or continue token from before gets 410 Gone and a fresh list works again.
+    pub fn expire_history(&mut self) {
+        let before = self.rv;
+        self.rv += 1;
+        self.history.clear();
+        self.compacted = self.rv;
+        self.expiries.push((before, self.rv));
+    }
+
+    /// Where an open watch at `cursor` carries on after an expiry it lived through.
+    pub fn carry_on(&self, cursor: u64) -> u64 {
+        self.expiries
+            .iter()
+            .rev()
+            .find(|(before, _)| *before == cursor)
+            .map_or(cursor, |(_, after)| *after)
+    }
+
+    /// Events after `rv`, or `None` when `rv` is older than the history holds.
+    pub fn events_after(&self, rv: u64) -> Option<impl Iterator<Item = &Arc<Event>>> {
+        if rv < self.compacted {
+            return None;
+        }
+        let skip = self.history.partition_point(|e| e.rv <= rv);
+        Some(self.history.iter().skip(skip))
+    }
+
+    pub fn table(&self, t: &ResourceType) -> Option<&Table> {
+        self.tables.get(&t.key())
+    }
+
+    pub fn get(&self, t: &ResourceType, ns: &str, name: &str) -> Option<Arc<Entry>> {
+        self.table(t)?
+            .get(&(ns.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
+    pub fn namespace_exists(&self, ns: &str) -> bool {
+        self.tables
+            .get(&(String::new(), "namespaces".to_owned()))
+            .is_some_and(|t| t.contains_key(&(String::new(), ns.to_owned())))
+    }
+
+    /// Creates an object at `ns` (empty when cluster-scoped).
+    pub fn create(
+        &mut self,
+        t: &ResourceType,
+        ns: &str,
+        mut value: Value,
+        strip_status: bool,
+    ) -> Result<Arc<Entry>, ApiError> {
+        if !value.is_object() {
+            return Err(ApiError::bad_request(
+                "the body of the request was not an object",
+            ));
+        }
+        check_type(t, &value)?;
+        if t.namespaced && !self.namespace_exists(ns) {
+            return Err(ApiError::not_found("", "namespaces", ns));
+        }
+        let mut name = meta_str(&value, "name").unwrap_or_default().to_owned();
+        if name.is_empty() {
+            let Some(prefix) = meta_str(&value, "generateName").filter(|p| !p.is_empty()) else {
+                return Err(ApiError::invalid(
+                    &t.kind,
+                    "",
+                    "metadata.name: Required value: name or generateName is required",
+                ));
+            };
+            name = format!("{prefix}{}", self.rng.suffix(5));
+        }
+        if let Some(body_ns) = meta_str(&value, "namespace")
+            && t.namespaced
+            && body_ns != ns
+        {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+        if self.get(t, ns, &name).is_some() {
+            return Err(ApiError::already_exists(&t.group, &t.plural, &name));
+        }
+        if meta_str(&value, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
+            return Err(ApiError::bad_request(
+                "resourceVersion should not be set on objects to be created",
+            ));
+        }
+        if strip_status
+            && t.has_status()
+            && let Some(map) = value.as_object_mut()
+        {
+            map.remove("status");
+        }
+        self.rv += 1;
+        let rv = self.rv;
+        let uid = self.rng.uid();
+        let m = meta(&mut value);
+        m.insert("name".into(), name.clone().into());
+        if t.namespaced {
+            m.insert("namespace".into(), ns.into());
+        } else {
+            m.remove("namespace");
+        }
+        m.insert("uid".into(), uid.into());
+        m.insert("resourceVersion".into(), rv.to_string().into());
+        m.insert("creationTimestamp".into(), timestamp(now_secs()).into());
+        m.remove("deletionTimestamp");
+        // Kinds with a spec track its changes in metadata.generation.
+        if value.get("spec").is_some() {
+            meta(&mut value).insert("generation".into(), 1.into());
+        }
+        if is_crd(t) {
+            establish_crd(&mut value);
+            if !self.registry.apply_crd(&value) {
+                self.rv -= 1;
+                return Err(ApiError::invalid(
+                    &t.kind,
+                    &name,
+                    "spec: Invalid value: a CustomResourceDefinition needs spec.group, spec.names.plural, spec.names.kind and served versions",
+                ));
+            }
+        }
+        let entry = Entry::new(&value, rv);
+        self.tables
+            .entry(t.key())
+            .or_default()
+            .insert((ns.to_owned(), name), Arc::clone(&entry));
+        self.record(EventType::Added, t, ns, Arc::clone(&entry), None);
+        Ok(entry)
+    }
+
+    /// Replaces an object with what `change` makes of it, checking the resourceVersion
+    /// the result carries (a stale one is a 409 Conflict, none is unconditional).
+    pub fn update(
+        &mut self,
+        t: &ResourceType,
+        ns: &str,
+        name: &str,
+        part: Part,
+        change: impl FnOnce(Value) -> Result<Value, ApiError>,
+    ) -> Result<Arc<Entry>, ApiError> {
+        let old = self
+            .get(t, ns, name)
+            .ok_or_else(|| ApiError::not_found(&t.group, &t.plural, name))?;
+        let old_value = old.value();
+        let mut new = change(old_value.clone())?;
+        if !new.is_object() {
+            return Err(ApiError::bad_request(
+                "the body of the request was not an object",
+            ));
+        }
+        check_type(t, &new)?;
+        if let Some(body_name) = meta_str(&new, "name")
+            && body_name != name
+        {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        if let Some(rv) = meta_str(&new, "resourceVersion")
+            && !rv.is_empty()
+            && rv != old.rv.to_string()
+        {
+            return Err(ApiError::conflict(&t.group, &t.plural, name));
+        }
+        // What the request may not change.
+        match part {
+            Part::Status => {
+                let status = new.get("status").cloned();
+                new = old_value.clone();
+                match status {
+                    Some(s) => new["status"] = s,
+                    None => {
+                        new.as_object_mut().map(|m| m.remove("status"));
+                    }
+                }
+            }
+            Part::Main if t.has_status() => match old_value.get("status") {
+                Some(s) => new["status"] = s.clone(),
+                None => {
+                    new.as_object_mut().map(|m| m.remove("status"));
+                }
+            },
+            Part::Main | Part::Whole => {}
+        }
+        let spec_changed = without_meta_status(&old_value) != without_meta_status(&new);
+        let old_meta = old_value
+            .get("metadata")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        self.rv += 1;
+        let rv = self.rv;
+        let m = meta(&mut new);
+        for keep in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
+            match old_meta.get(keep) {
+                Some(v) => {
+                    m.insert(keep.into(), v.clone());
+                }
+                None => {
+                    m.remove(keep);
+                }
+            }
+        }
+        m.insert("name".into(), name.into());
+        if t.namespaced {
+            m.insert("namespace".into(), ns.into());
+        }
+        if let Some(generation) = old_meta.get("generation").and_then(Value::as_i64) {
+            let generation = if spec_changed {
+                generation + 1
+            } else {
+                generation
+            };
+            m.insert("generation".into(), generation.into());
+        }
+        m.insert("resourceVersion".into(), rv.to_string().into());
+        let finalized = m.contains_key("deletionTimestamp")
+            && m.get("finalizers")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty);
+        if is_crd(t) {
+            self.registry.apply_crd(&new);
+        }
+        let entry = Entry::new(&new, rv);
+        let key = (ns.to_owned(), name.to_owned());
+        if finalized {
+            // The last finalizer is gone from an object being deleted: it goes now.
+            self.remove(t, &key, Arc::clone(&entry), Some(old));
+        } else {
+            self.tables
+                .entry(t.key())
+                .or_default()
+                .insert(key, Arc::clone(&entry));
+            self.record(EventType::Modified, t, ns, Arc::clone(&entry), Some(old));
+        }
+        Ok(entry)
+    }
+
+    fn remove(
+        &mut self,
+        t: &ResourceType,
+        key: &(String, String),
+        entry: Arc<Entry>,
+        prev: Option<Arc<Entry>>,
+    ) {
+        if let Some(table) = self.tables.get_mut(&t.key()) {
+            table.remove(key);
+        }
+        if is_crd(t) {
+            self.registry.remove_crd(&entry.value());
+        }
+        self.record(EventType::Deleted, t, &key.0, entry, prev);
+    }
+
+    /// Deletes an object; one with finalizers is only marked (`deletionTimestamp`) and
+    /// goes when its last finalizer is removed. Returns the object as deleted (or
+    /// marked) and whether it is gone.
+    pub fn delete(
+        &mut self,
+        t: &ResourceType,
+        ns: &str,
+        name: &str,
+        preconditions: Option<&Value>,
+    ) -> Result<(Arc<Entry>, bool), ApiError> {
+        let old = self
+            .get(t, ns, name)
+            .ok_or_else(|| ApiError::not_found(&t.group, &t.plural, name))?;
+        let mut value = old.value();
+        if let Some(pre) = preconditions {
+            let uid_ok = pre
+                .get("uid")
+                .and_then(Value::as_str)
+                .is_none_or(|uid| Some(uid) == meta_str(&value, "uid"));
+            let rv_ok = pre
+                .get("resourceVersion")
+                .and_then(Value::as_str)
+                .is_none_or(|rv| rv == old.rv.to_string());
+            if !uid_ok || !rv_ok {
+                return Err(ApiError::conflict(&t.group, &t.plural, name));
+            }
+        }
+        let has_finalizers = value
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty());
+        if has_finalizers {
+            if value.pointer("/metadata/deletionTimestamp").is_some() {
+                return Ok((old, false));
+            }
+            self.rv += 1;
+            let rv = self.rv;
+            let m = meta(&mut value);
+            m.insert("deletionTimestamp".into(), timestamp(now_secs()).into());
+            m.insert("deletionGracePeriodSeconds".into(), 0.into());
+            m.insert("resourceVersion".into(), rv.to_string().into());
+            let entry = Entry::new(&value, rv);
+            self.tables
+                .entry(t.key())
+                .or_default()
+                .insert((ns.to_owned(), name.to_owned()), Arc::clone(&entry));
+            self.record(EventType::Modified, t, ns, Arc::clone(&entry), Some(old));
+            return Ok((entry, false));
+        }
+        self.rv += 1;
+        let rv = self.rv;
+        meta(&mut value).insert("resourceVersion".into(), rv.to_string().into());
+        let entry = Entry::new(&value, rv);
+        self.remove(
+            t,
+            &(ns.to_owned(), name.to_owned()),
+            Arc::clone(&entry),
+            Some(old),
+        );
+        Ok((entry, true))
+    }
+}
+
+fn is_crd(t: &ResourceType) -> bool {
+    t.group == "apiextensions.k8s.io" && t.plural == "customresourcedefinitions"
+}
+
+/// The status a real server gives a CustomResourceDefinition it accepted.
+fn establish_crd(crd: &mut Value) {
+    let names = crd
+        .pointer("/spec/names")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let stored: Vec<Value> = crd
+        .pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .map(|vs| {
+            vs.iter()
+                .filter(|v| v.get("storage").and_then(Value::as_bool) == Some(true))
+                .filter_map(|v| v.get("name").cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let now = timestamp(now_secs());
+    crd["status"] = json!({
+        "acceptedNames": names,
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+             "message": "no conflicts found", "lastTransitionTime": now},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+             "message": "the initial names have been accepted", "lastTransitionTime": now},
+        ],
+        "storedVersions": stored,
+    });
+}
+
+fn check_type(t: &ResourceType, value: &Value) -> Result<(), ApiError> {
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or(&t.kind);
+    let api_version = value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    if kind != t.kind || (!api_version.is_empty() && group != t.group) {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({api_version}) does not match the expected API version ({})",
+            t.api_version(t.preferred_version())
+        )));
+    }
+    Ok(())
+}
+
+fn without_meta_status(value: &Value) -> Value {
+    let mut v = value.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("metadata");
+        m.remove("status");
+    }
+    v
+}

@@ -1,0 +1,21 @@
+//! Integration tests of korral-testkit, one binary. The API test server is exercised
+//! through the real `kube` client, as korral itself uses it, and through raw HTTP where
+//! the client hides the protocol.
+//!
+//! - `util`: the harness: a small seed cluster, a server and a client for it.
+//! - `discovery`: `/version`, `/api`, `/apis`, resource lists, aggregated discovery.
+//! - `list`: pagination, continue tokens, label and field selectors.
+//! - `watch`: event order, resume, bookmarks, 410 Gone, timeouts.
+//! - `write`: create, update, patches, delete, status, CRDs, finalizers.
+//! - `logs`: `pods/log` with container choice, tail and follow.
+//! - `faults`: injected 401/403/500, dropped watches, unavailable groups, delays.
+//! - `serve`: the `korral-testkit serve` command and the blocking `spawn`.
+
+mod discovery;
+mod faults;
+mod list;
+mod logs;
+mod serve;
+mod util;
+mod watch;
+mod write;
