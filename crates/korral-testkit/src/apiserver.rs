@@ -22,11 +22,13 @@
 //!
 //! Known differences from a real server, chosen to keep the double small: continued
 //! list pages show the objects as they are now (not a snapshot at the first page's
-//! resourceVersion); server-side apply merges the applied fields into the object but
-//! keeps no `managedFields`, so it never reports field conflicts nor removes fields a
-//! manager stopped applying; no admission, defaulting or schema validation; no
-//! garbage collection of dependents or namespace contents; every resource's storage
-//! is shared by all its versions, which only rewrite `apiVersion`.
+//! resourceVersion); server-side apply tracks ownership per apply manager only (fields
+//! written by PUT or other patches belong to nobody), owns lists whole except lists of
+//! objects keyed by `name`, and writes `managedFields` for apply managers only; a
+//! strategic merge patch merges lists of named objects by name and knows no other
+//! directive; no admission, defaulting or schema validation; no garbage collection of
+//! dependents or namespace contents; every resource's storage is shared by all its
+//! versions, which only rewrite `apiVersion`.
 //!
 //! ```no_run
 //! use korral_testkit::{ApiServer, ServerOptions};
@@ -42,6 +44,7 @@
 //! # }
 //! ```
 
+mod apply;
 mod discovery;
 mod error;
 mod faults;

@@ -77,7 +77,7 @@ pub(crate) fn apply(kind: PatchType, target: Value, patch: &Value) -> Result<Val
 }
 
 /// A merge patch in which lists of objects that all have a `name` merge by name.
-fn strategic_merge(target: Value, patch: &Value) -> Value {
+pub(crate) fn strategic_merge(target: Value, patch: &Value) -> Value {
     match (target, patch) {
         (Value::Object(mut target), Value::Object(patch)) => {
             for (key, value) in patch {

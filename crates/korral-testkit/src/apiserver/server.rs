@@ -583,20 +583,9 @@ fn patch_object(call: &Call<'_>, name: &str, part: Part) -> Result<Response, Api
         ));
     }
     let (entry, created) = commit(call.shared, call.dry_run, |store| {
-        // Server-side apply creates what does not exist yet.
-        if kind == PatchType::Apply && part == Part::Main && store.get(t, ns, name).is_none() {
-            let mut value = patch_body.clone();
-            if value
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n != name)
-            {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object does not match the name on the URL ({name})"
-                )));
-            }
-            value["metadata"]["name"] = name.into();
-            return store.create(t, ns, value, true).map(|e| (e, true));
+        if kind == PatchType::Apply && part == Part::Main {
+            let manager = call.params.get("fieldManager").unwrap_or_default();
+            return store.apply(t, ns, name, &patch_body, manager, call.params.flag("force"));
         }
         store
             .update(t, ns, name, part, |current| {

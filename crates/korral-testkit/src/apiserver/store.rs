@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
+use super::apply::{self, Owners};
 use super::error::ApiError;
 use super::filter::{self, Filter};
 use super::resources::{Registry, ResourceKey, ResourceType};
@@ -107,6 +108,8 @@ pub(crate) struct Store {
     /// watch that was open and caught up then carries on, as it would in a real
     /// cluster, while a new watch from `before` gets 410.
     expiries: Vec<(u64, u64)>,
+    /// Server-side apply: who applied what, per object.
+    owners: HashMap<(ResourceKey, String, String), Owners>,
     rng: Rng,
 }
 
@@ -142,6 +145,7 @@ impl Store {
             history: VecDeque::new(),
             history_limit: history_limit.max(1),
             expiries: Vec::new(),
+            owners: HashMap::new(),
             rng: Rng::new(seed),
         }
     }
@@ -511,6 +515,7 @@ impl Store {
         entry: Arc<Entry>,
         prev: Option<Arc<Entry>>,
     ) {
+        self.owners.remove(&(t.key(), key.0.clone(), key.1.clone()));
         if let Some(table) = self.tables.get_mut(&t.key()) {
             table.remove(key);
         }
@@ -518,6 +523,43 @@ impl Store {
             self.registry.remove_crd(&entry.value());
         }
         self.record(EventType::Deleted, t, &key.0, entry, prev);
+    }
+
+    /// Server-side apply of `config` by `manager`: creates the object when absent,
+    /// else merges it, removing what the manager applied before and no longer does;
+    /// see [`apply`](super::apply).
+    pub fn apply(
+        &mut self,
+        t: &ResourceType,
+        ns: &str,
+        name: &str,
+        config: &Value,
+        manager: &str,
+        force: bool,
+    ) -> Result<(Arc<Entry>, bool), ApiError> {
+        let key = (t.key(), ns.to_owned(), name.to_owned());
+        let mut owners = self.owners.get(&key).cloned().unwrap_or_default();
+        let result = if self.get(t, ns, name).is_none() {
+            if meta_str(config, "name").is_some_and(|n| n != name) {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object does not match the name on the URL ({name})"
+                )));
+            }
+            let mut value = config.clone();
+            meta(&mut value).insert("name".into(), name.into());
+            owners.insert(manager.to_owned(), config.clone());
+            apply::set_managed_fields(&mut value, &owners);
+            self.create(t, ns, value, true).map(|e| (e, true))
+        } else {
+            self.update(t, ns, name, Part::Main, |live| {
+                apply::apply(live, config, manager, force, &mut owners, |l, c| {
+                    super::patch::strategic_merge(l, c)
+                })
+            })
+            .map(|e| (e, false))
+        }?;
+        self.owners.insert(key, owners);
+        Ok(result)
     }
 
     /// Deletes an object; one with finalizers is only marked (`deletionTimestamp`) and

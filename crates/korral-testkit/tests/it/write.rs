@@ -426,3 +426,54 @@ async fn creating_a_crd_serves_its_resource() {
     let err = tools.list(&ListParams::default()).await.unwrap_err();
     assert_eq!(status_code(&err).0, 404);
 }
+
+#[tokio::test]
+async fn server_side_apply_tracks_what_each_manager_owns() {
+    let (_server, client) = util::start().await;
+    let maps: Api<ConfigMap> = Api::namespaced(client, "shop");
+    let config = |data: serde_json::Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"}, "data": data});
+    let korral = PatchParams::apply("korral");
+    maps.patch(
+        "owned",
+        &korral,
+        &Patch::Apply(config(json!({"a": "1", "b": "1"}))),
+    )
+    .await
+    .unwrap();
+    // Dropping a field from the applied configuration removes it.
+    let applied = maps
+        .patch("owned", &korral, &Patch::Apply(config(json!({"a": "1"}))))
+        .await
+        .unwrap();
+    assert_eq!(applied.data.unwrap().keys().collect::<Vec<_>>(), ["a"]);
+    let managed = applied.metadata.managed_fields.unwrap();
+    assert_eq!(managed[0].manager.as_deref(), Some("korral"));
+    assert_eq!(managed[0].operation.as_deref(), Some("Apply"));
+
+    // Another manager setting the same field differently conflicts, unless forced.
+    let other = PatchParams::apply("other");
+    let err = maps
+        .patch("owned", &other, &Patch::Apply(config(json!({"a": "2"}))))
+        .await
+        .unwrap_err();
+    match &err {
+        kube::Error::Api(s) => {
+            assert_eq!((s.code, s.reason.as_str()), (409, "Conflict"));
+            assert!(
+                s.message.contains("conflict with \"korral\": .data.a"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let forced = maps
+        .patch(
+            "owned",
+            &other.force(),
+            &Patch::Apply(config(json!({"a": "2"}))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forced.data.unwrap()["a"], "2");
+}
