@@ -16,7 +16,7 @@
 //! - get, create (`generateName`), update (409 on a stale resourceVersion), merge,
 //!   strategic-merge (lists of named objects merge by name), JSON and server-side-apply
 //!   patches, delete (finalizers honoured), deletecollection, `dryRun=All`, the status
-//!   subresource, and `pods/log` (`container`, `tailLines`, `sinceSeconds`,
+//!   and scale subresources, and `pods/log` (`container`, `tailLines`, `sinceSeconds`,
 //!   `timestamps`, `limitBytes`, `follow`) from buffers tests append to;
 //! - fault injection through [`Faults`].
 //!
@@ -52,6 +52,7 @@ mod filter;
 mod logs;
 mod patch;
 mod resources;
+mod scale;
 mod server;
 mod store;
 mod watch;

@@ -21,6 +21,7 @@ use super::filter::Filter;
 use super::logs::{self, Logs};
 use super::patch::{self, PatchType};
 use super::resources::ResourceType;
+use super::scale;
 use super::store::{Entry, Part, Store};
 use super::watch as watching;
 
@@ -525,6 +526,7 @@ fn object(call: &Call<'_>, name: &str, sub: Option<&str>) -> Result<Response, Ap
                 .ok_or_else(|| call.not_found(name))?;
             return logs::serve(shared, ns, name, &pod.value(), call.params);
         }
+        Some("scale") => return scale_object(call, name),
         Some(_) => return Err(ApiError::method_not_allowed()),
         None => Part::Main,
     };
@@ -556,14 +558,47 @@ fn object(call: &Call<'_>, name: &str, sub: Option<&str>) -> Result<Response, Ap
     }
 }
 
-fn patch_object(call: &Call<'_>, name: &str, part: Part) -> Result<Response, ApiError> {
-    let (t, ns) = (&call.t, call.ns.as_str());
+/// `GET`, `PUT` and `PATCH` of the `scale` subresource.
+fn scale_object(call: &Call<'_>, name: &str) -> Result<Response, ApiError> {
+    let (t, ns, shared) = (&call.t, call.ns.as_str(), call.shared);
+    let entry = match *call.method {
+        Method::GET => shared
+            .store()
+            .get(t, ns, name)
+            .ok_or_else(|| call.not_found(name))?,
+        Method::PUT => {
+            let body = parse_object(call.headers, call.body)?;
+            commit(shared, call.dry_run, |store| {
+                store.update(t, ns, name, Part::Main, |current| {
+                    scale::set(current, &body)
+                })
+            })?
+        }
+        Method::PATCH => {
+            let kind = patch_type(call)?;
+            let patch_body = patch::parse_body(kind, call.body)?;
+            commit(shared, call.dry_run, |store| {
+                store.update(t, ns, name, Part::Main, |current| {
+                    let patched = patch::apply(kind, scale::of(&current), &patch_body)?;
+                    scale::set(current, &patched)
+                })
+            })?
+        }
+        _ => return Err(ApiError::method_not_allowed()),
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        scale::of(&entry.value()).to_string(),
+    ))
+}
+
+fn patch_type(call: &Call<'_>) -> Result<PatchType, ApiError> {
     let content_type = call
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let kind = PatchType::from_content_type(content_type).ok_or_else(|| {
+    PatchType::from_content_type(content_type).ok_or_else(|| {
         ApiError::new(
             415,
             "UnsupportedMediaType",
@@ -574,7 +609,12 @@ fn patch_object(call: &Call<'_>, name: &str, part: Part) -> Result<Response, Api
                  got `{content_type}`"
             ),
         )
-    })?;
+    })
+}
+
+fn patch_object(call: &Call<'_>, name: &str, part: Part) -> Result<Response, ApiError> {
+    let (t, ns) = (&call.t, call.ns.as_str());
+    let kind = patch_type(call)?;
     let patch_body = patch::parse_body(kind, call.body)?;
     if kind == PatchType::Apply && call.params.get("fieldManager").is_none_or(str::is_empty) {
         return Err(ApiError::bad_request(

@@ -477,3 +477,25 @@ async fn server_side_apply_tracks_what_each_manager_owns() {
         .unwrap();
     assert_eq!(forced.data.unwrap()["a"], "2");
 }
+
+#[tokio::test]
+async fn the_scale_subresource_reads_and_sets_replicas() {
+    let (_server, client) = util::start().await;
+    let deployments: Api<Deployment> = Api::namespaced(client, "shop");
+    let scale = deployments.get_scale("web").await.unwrap();
+    assert_eq!(scale.spec.as_ref().unwrap().replicas, Some(2));
+    assert_eq!(
+        scale.status.as_ref().unwrap().selector.as_deref(),
+        Some("app=web")
+    );
+    let scaled = deployments
+        .patch_scale(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(scaled.spec.unwrap().replicas, Some(4));
+    assert_eq!(deployments.get("web").await.unwrap().spec.replicas, Some(4));
+}
