@@ -8,8 +8,8 @@
 //!   `/apis/{group}/{version}`, and aggregated discovery (`apidiscovery.k8s.io/v2`);
 //!   built-in kinds from a table, CustomResourceDefinitions as they are created (or
 //!   seeded), other seeded kinds under `lowercase(kind) + "s"`;
-//! - list with `limit`/`continue` (410 `Expired` once the history has moved past the
-//!   token), `labelSelector`, `fieldSelector`, metadata-only lists;
+//! - list with `limit`/`continue` (later pages show the list as of the first, rebuilt
+//!   from the history; 410 `Expired` once the history has moved past the token), `labelSelector`, `fieldSelector`, metadata-only lists;
 //! - watch: newline-delimited events over a chunked response, resumed from a bounded
 //!   history, bookmarks, `timeoutSeconds`, `sendInitialEvents`, and an `ERROR` event
 //!   with a 410 `Expired` Status for a resourceVersion older than the history;
@@ -20,9 +20,8 @@
 //!   `timestamps`, `limitBytes`, `follow`) from buffers tests append to;
 //! - fault injection through [`Faults`].
 //!
-//! Known differences from a real server, chosen to keep the double small: continued
-//! list pages show the objects as they are now (not a snapshot at the first page's
-//! resourceVersion); server-side apply tracks ownership per apply manager only (fields
+//! Known differences from a real server, chosen to keep the double small: server-side
+//! apply tracks ownership per apply manager only (fields
 //! written by PUT or other patches belong to nobody), owns lists whole except lists of
 //! objects keyed by `name`, and writes `managedFields` for apply managers only; a
 //! strategic merge patch merges lists of named objects by name and knows no other

@@ -1,7 +1,7 @@
 //! The HTTP face: one handler that parses Kubernetes API paths and dispatches.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -710,6 +710,57 @@ fn decode_continue(token: &str) -> Option<(u64, String, String, usize)> {
 /// One object of a table, with its key.
 type TableItem<'a> = (&'a (String, String), &'a Arc<Entry>);
 
+/// Items of a map by `(namespace, name)` in key order, with a look ahead.
+type Items<'a, V> =
+    std::iter::Peekable<Box<dyn Iterator<Item = (&'a (String, String), &'a V)> + 'a>>;
+
+/// The items of `map` after `start` (or all), within `namespace` (or all).
+fn bounded<'a, V>(
+    map: &'a BTreeMap<(String, String), V>,
+    start: Option<&(String, String)>,
+    namespace: Option<&'a str>,
+) -> Box<dyn Iterator<Item = (&'a (String, String), &'a V)> + 'a> {
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let lower = match (start, namespace) {
+        (Some(after), _) => Excluded(after.clone()),
+        (None, Some(ns)) => Included((ns.to_owned(), String::new())),
+        (None, None) => Unbounded,
+    };
+    Box::new(
+        map.range((lower, Unbounded))
+            .take_while(move |((ns, _), _)| namespace.is_none_or(|want| want == ns)),
+    )
+}
+
+/// The current objects with the changed ones replaced by their earlier state (`None`:
+/// the object did not exist then), in key order.
+fn as_of<'a>(
+    mut now: Items<'a, Arc<Entry>>,
+    mut then: Items<'a, Option<Arc<Entry>>>,
+) -> impl Iterator<Item = TableItem<'a>> {
+    std::iter::from_fn(move || {
+        loop {
+            let (take_then, same) = match (now.peek(), then.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => (false, false),
+                (None, Some(_)) => (true, false),
+                (Some((current, _)), Some((earlier, _))) => {
+                    (earlier <= current, earlier == current)
+                }
+            };
+            if same {
+                now.next();
+            }
+            if !take_then {
+                return now.next();
+            }
+            if let Some((key, Some(entry))) = then.next() {
+                return Some((key, entry));
+            }
+        }
+    })
+}
+
 fn list(
     shared: &Shared,
     t: &ResourceType,
@@ -745,22 +796,21 @@ fn list(
     };
     let empty = super::store::Table::new();
     let table = store.table(t).unwrap_or(&empty);
-    let range: Box<dyn Iterator<Item = TableItem<'_>>> = match (&start, namespace) {
-        (Some(after), _) => Box::new(
-            table
-                .range((
-                    std::ops::Bound::Excluded(after.clone()),
-                    std::ops::Bound::Unbounded,
-                ))
-                .take_while(move |((ns, _), _)| namespace.is_none_or(|want| want == ns)),
-        ),
-        (None, Some(ns)) => Box::new(
-            table
-                .range((ns.to_owned(), String::new())..)
-                .take_while(move |((n, _), _)| n == ns),
-        ),
-        (None, None) => Box::new(table.iter()),
-    };
+    // Later pages show the list as it was at the first page's resourceVersion: the
+    // objects changed since are taken back to their state then, from the history.
+    let mut then: BTreeMap<(String, String), Option<Arc<Entry>>> = BTreeMap::new();
+    if start.is_some() && list_rv < store.rv {
+        let resource = t.key();
+        for event in store.events_after(list_rv).into_iter().flatten() {
+            if event.resource == resource {
+                then.entry((event.namespace.clone(), event.name.clone()))
+                    .or_insert_with(|| event.prev.clone());
+            }
+        }
+    }
+    let now = bounded(table, start.as_ref(), namespace).peekable();
+    let changed = bounded(&then, start.as_ref(), namespace).peekable();
+    let range = as_of(now, changed);
     let mut matching = range.filter(|(_, e)| e.matches(filter));
     let mut out = String::with_capacity(64 * 1024);
     out.push_str("{\"kind\":\"");

@@ -73,6 +73,7 @@ pub(crate) struct Event {
     pub kind: EventType,
     pub resource: ResourceKey,
     pub namespace: String,
+    pub name: String,
     /// The object after the change (for DELETED: as it was deleted).
     pub entry: Arc<Entry>,
     /// The object before a modification, so that a filtered watch can tell an object
@@ -244,7 +245,7 @@ impl Store {
         &mut self,
         kind: EventType,
         t: &ResourceType,
-        ns: &str,
+        key: &(String, String),
         entry: Arc<Entry>,
         prev: Option<Arc<Entry>>,
     ) {
@@ -252,7 +253,8 @@ impl Store {
             rv: entry.rv,
             kind,
             resource: t.key(),
-            namespace: ns.to_owned(),
+            namespace: key.0.clone(),
+            name: key.1.clone(),
             entry,
             prev,
         }));
@@ -391,8 +393,14 @@ impl Store {
         self.tables
             .entry(t.key())
             .or_default()
-            .insert((ns.to_owned(), name), Arc::clone(&entry));
-        self.record(EventType::Added, t, ns, Arc::clone(&entry), None);
+            .insert((ns.to_owned(), name.clone()), Arc::clone(&entry));
+        self.record(
+            EventType::Added,
+            t,
+            &(ns.to_owned(), name),
+            Arc::clone(&entry),
+            None,
+        );
         Ok(entry)
     }
 
@@ -502,8 +510,8 @@ impl Store {
             self.tables
                 .entry(t.key())
                 .or_default()
-                .insert(key, Arc::clone(&entry));
-            self.record(EventType::Modified, t, ns, Arc::clone(&entry), Some(old));
+                .insert(key.clone(), Arc::clone(&entry));
+            self.record(EventType::Modified, t, &key, Arc::clone(&entry), Some(old));
         }
         Ok(entry)
     }
@@ -522,7 +530,7 @@ impl Store {
         if is_crd(t) {
             self.registry.remove_crd(&entry.value());
         }
-        self.record(EventType::Deleted, t, &key.0, entry, prev);
+        self.record(EventType::Deleted, t, key, entry, prev);
     }
 
     /// Server-side apply of `config` by `manager`: creates the object when absent,
@@ -608,7 +616,13 @@ impl Store {
                 .entry(t.key())
                 .or_default()
                 .insert((ns.to_owned(), name.to_owned()), Arc::clone(&entry));
-            self.record(EventType::Modified, t, ns, Arc::clone(&entry), Some(old));
+            self.record(
+                EventType::Modified,
+                t,
+                &(ns.to_owned(), name.to_owned()),
+                Arc::clone(&entry),
+                Some(old),
+            );
             return Ok((entry, false));
         }
         self.rv += 1;

@@ -47,6 +47,34 @@ async fn lists_page_with_limit_and_continue() {
 }
 
 #[tokio::test]
+async fn later_pages_show_the_list_as_of_the_first() {
+    let (server, client) = util::start().await;
+    let pods: Api<Pod> = Api::namespaced(client, "shop");
+    let first = pods.list(&ListParams::default().limit(1)).await.unwrap();
+    assert_eq!(names(&first.items), ["db-0"]);
+    let token = first.metadata.continue_.unwrap();
+    // Changes after the first page: a new pod, a relabelled one, a deleted one.
+    server
+        .create(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "dz", "namespace": "shop"}, "spec": {"containers": []}}))
+        .unwrap();
+    let mut web1 = server.get("v1", "Pod", Some("shop"), "web-1").unwrap();
+    web1["metadata"]["labels"]["tier"] = "back".into();
+    server.update(web1).unwrap();
+    server.delete("v1", "Pod", Some("shop"), "web-2").unwrap();
+
+    let rest = pods
+        .list(&ListParams::default().limit(10).continue_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(names(&rest.items), ["web-1", "web-2"]);
+    assert_eq!(rest.items[0].labels()["tier"], "front");
+    // A fresh list sees the changes.
+    let now = pods.list(&ListParams::default()).await.unwrap();
+    assert_eq!(names(&now.items), ["db-0", "dz", "web-1"]);
+}
+
+#[tokio::test]
 async fn namespaced_and_cluster_lists() {
     let (_server, client) = util::start().await;
     let in_shop: Api<Pod> = Api::namespaced(client.clone(), "shop");
