@@ -910,3 +910,67 @@ fn delete_collection(
     );
     Ok(json_response(StatusCode::OK, body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(path: &str) -> ResourcePath {
+        match route(path) {
+            Route::Resource(p) => p,
+            _ => panic!("`{path}` is not a resource path"),
+        }
+    }
+
+    #[test]
+    fn paths_name_group_namespace_resource_and_subresource() {
+        let p = resource("/api/v1/namespaces/shop/pods/web-1/log");
+        assert_eq!(
+            (
+                p.group.as_str(),
+                p.version.as_str(),
+                p.namespace.as_deref(),
+                p.plural.as_str()
+            ),
+            ("", "v1", Some("shop"), "pods")
+        );
+        assert_eq!(
+            (p.name.as_deref(), p.sub.as_deref()),
+            (Some("web-1"), Some("log"))
+        );
+
+        let p = resource("/apis/apps/v1/deployments");
+        assert_eq!(
+            (p.group.as_str(), p.namespace, p.name),
+            ("apps", None, None)
+        );
+
+        // A Namespace and its own subresources, not resources inside it.
+        let p = resource("/api/v1/namespaces/shop");
+        assert_eq!(
+            (p.plural.as_str(), p.name.as_deref()),
+            ("namespaces", Some("shop"))
+        );
+        let p = resource("/api/v1/namespaces/shop/status");
+        assert_eq!((p.namespace, p.sub.as_deref()), (None, Some("status")));
+        let p = resource("/api/v1/namespaces/shop/configmaps");
+        assert_eq!(
+            (p.namespace.as_deref(), p.plural.as_str()),
+            (Some("shop"), "configmaps")
+        );
+
+        assert!(matches!(route("/apis/apps/v1"), Route::Resources { .. }));
+        assert!(matches!(route("/apis/apps"), Route::Group(_)));
+        assert!(matches!(route("/api/v1/pods/a/b/c"), Route::NotFound));
+    }
+
+    #[test]
+    fn continue_tokens_round_trip() {
+        let token = encode_continue(42, "shop", "web-1", 500);
+        assert_eq!(
+            decode_continue(&token),
+            Some((42, "shop".into(), "web-1".into(), 500))
+        );
+        assert_eq!(decode_continue("zz"), None);
+    }
+}

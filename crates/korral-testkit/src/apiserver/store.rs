@@ -696,3 +696,74 @@ fn without_meta_status(value: &Value) -> Value {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_map(name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}})
+    }
+
+    #[test]
+    fn the_history_is_bounded_and_expiry_spares_open_watches() {
+        let mut store = Store::new(2);
+        store
+            .seed(
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+                None,
+            )
+            .unwrap();
+        let t = store.type_of(&config_map("x")).unwrap();
+        let start = store.rv;
+        for name in ["x", "y", "z"] {
+            store.create(&t, "a", config_map(name), true).unwrap();
+        }
+        // Three events, two kept: from `start` is too old, from one later is fine.
+        assert!(store.events_after(start).is_none());
+        assert_eq!(store.events_after(start + 1).unwrap().count(), 2);
+
+        let caught_up = store.rv;
+        store.expire_history();
+        assert!(store.events_after(caught_up).is_none());
+        // A watch that was open and caught up carries on from after the expiry.
+        assert_eq!(store.carry_on(caught_up), store.rv);
+        assert_eq!(
+            store
+                .events_after(store.carry_on(caught_up))
+                .unwrap()
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn finalizers_hold_an_object_until_the_last_is_removed() {
+        let mut store = Store::new(10);
+        store
+            .seed(
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+                None,
+            )
+            .unwrap();
+        let mut held = config_map("held");
+        held["metadata"]["finalizers"] = json!(["x/y"]);
+        let t = store.type_of(&held).unwrap();
+        store.create(&t, "a", held, true).unwrap();
+        let (_, gone) = store.delete(&t, "a", "held", None).unwrap();
+        assert!(!gone);
+        assert!(store.get(&t, "a", "held").is_some());
+        store
+            .update(&t, "a", "held", Part::Main, |mut v| {
+                v["metadata"]["finalizers"] = json!([]);
+                Ok(v)
+            })
+            .unwrap();
+        assert!(store.get(&t, "a", "held").is_none());
+        let kinds: Vec<EventType> = store.history.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [EventType::Added, EventType::Modified, EventType::Deleted]
+        );
+    }
+}
