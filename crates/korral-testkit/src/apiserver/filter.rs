@@ -35,6 +35,11 @@ pub(crate) const SELECTABLE_FIELDS: &[&str] = &[
     "involvedObject.apiVersion",
     "involvedObject.resourceVersion",
     "involvedObject.fieldPath",
+    "regarding.kind",
+    "regarding.namespace",
+    "regarding.name",
+    "regarding.uid",
+    "reportingController",
 ];
 
 /// The selectable fields of an object, extracted once when it is stored.

@@ -324,6 +324,7 @@ impl Store {
             ));
         }
         check_type(t, &value)?;
+        fill_type(t, &mut value);
         if t.namespaced && !self.namespace_exists(ns) {
             return Err(ApiError::not_found("", "namespaces", ns));
         }
@@ -425,6 +426,7 @@ impl Store {
             ));
         }
         check_type(t, &new)?;
+        fill_type(t, &mut new);
         if let Some(body_name) = meta_str(&new, "name")
             && body_name != name
         {
@@ -686,6 +688,16 @@ fn check_type(t: &ResourceType, value: &Value) -> Result<(), ApiError> {
         )));
     }
     Ok(())
+}
+
+/// `apiVersion` and `kind`, which clients may leave out of a body, as the server
+/// stores them.
+fn fill_type(t: &ResourceType, value: &mut Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.entry("apiVersion")
+            .or_insert_with(|| t.api_version(t.preferred_version()).into());
+        map.entry("kind").or_insert_with(|| t.kind.clone().into());
+    }
 }
 
 fn without_meta_status(value: &Value) -> Value {

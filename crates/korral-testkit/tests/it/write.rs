@@ -25,7 +25,7 @@ fn config_map(name: &str) -> ConfigMap {
 
 #[tokio::test]
 async fn create_assigns_identity_and_refuses_duplicates() {
-    let (_server, client) = util::start().await;
+    let (server, client) = util::start().await;
     let maps: Api<ConfigMap> = Api::namespaced(client, "shop");
     let created = maps
         .create(&PostParams::default(), &config_map("new"))
@@ -55,6 +55,19 @@ async fn create_assigns_identity_and_refuses_duplicates() {
         .unwrap();
     let name = created.name_any();
     assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+
+    // A body without apiVersion and kind is stored with them, as the server does.
+    let (code, body) = util::http(
+        &server,
+        "POST",
+        "/api/v1/namespaces/shop/configmaps",
+        Some("application/json"),
+        r#"{"metadata": {"name": "bare"}}"#,
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(maps.get("bare").await.unwrap().data, None);
+    assert!(body.contains(r#""kind":"ConfigMap""#), "{body}");
 
     let nowhere: Api<ConfigMap> = Api::namespaced(maps.clone().into_client(), "nowhere");
     let err = nowhere
