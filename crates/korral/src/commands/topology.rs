@@ -102,8 +102,8 @@ async fn watch(set: ObjectSet, live: &Live, args: &TopologyArgs) -> anyhow::Resu
             // From where the list left off: no second list, no change missed.
             let from = live.resource_version(resource);
             let stream = korral_kube::watch(&live.client, resource, namespace, from);
-            let name = resource.qualified_name();
-            Box::pin(stream.map(move |event| (name.clone(), event)))
+            let kind = (resource.group.clone(), resource.kind.clone());
+            Box::pin(stream.map(move |event| (kind.clone(), event)))
         });
     let mut events = futures::stream::select_all(streams);
     let json = matches!(args.output, crate::cli::OutputFormat::Json);
@@ -112,15 +112,15 @@ async fn watch(set: ObjectSet, live: &Live, args: &TopologyArgs) -> anyhow::Resu
             next = events.next() => next,
             _ = tokio::signal::ctrl_c() => return Ok(()),
         };
-        let Some((resource, event)) = next else {
+        let Some(((group, kind), event)) = next else {
             return Ok(());
         };
         let diff = match event {
             Ok(WatchEvent::Added(object) | WatchEvent::Modified(object)) => graph.upsert(object),
             Ok(WatchEvent::Deleted(object)) => graph.delete(&object.key()),
-            Ok(WatchEvent::Restarted(objects)) => restart(&mut graph, objects),
+            Ok(WatchEvent::Restarted(objects)) => restart(&mut graph, &group, &kind, objects),
             Err(err) => {
-                Printer::warn(format!("watch of {resource}: {err}"));
+                Printer::warn(format!("watch of {kind}: {err}"));
                 continue;
             }
         };
@@ -130,21 +130,20 @@ async fn watch(set: ObjectSet, live: &Live, args: &TopologyArgs) -> anyhow::Resu
     }
 }
 
-/// Replaces every object of the kinds in `objects` with `objects` (a watch listed
-/// again), returning the net change.
-fn restart(graph: &mut LiveGraph, objects: Vec<korral_core::Object>) -> GraphDiff {
+/// Replaces every object of one group and kind with `objects` (its watch listed
+/// again; an empty list means they are all gone), returning the net change.
+fn restart(
+    graph: &mut LiveGraph,
+    group: &str,
+    kind: &str,
+    objects: Vec<korral_core::Object>,
+) -> GraphDiff {
     let mut diff = GraphDiff::default();
-    let mut fresh = std::collections::HashSet::new();
-    let mut kinds = std::collections::BTreeSet::new();
-    for object in &objects {
-        fresh.insert(object.key());
-        kinds.insert((object.group().to_owned(), object.kind().to_owned()));
-    }
-    for (group, kind) in &kinds {
-        for key in graph.keys_of(group, kind) {
-            if !fresh.contains(&key) {
-                merge(&mut diff, graph.delete(&key));
-            }
+    let fresh: std::collections::HashSet<_> =
+        objects.iter().map(korral_core::Object::key).collect();
+    for key in graph.keys_of(group, kind) {
+        if !fresh.contains(&key) {
+            merge(&mut diff, graph.delete(&key));
         }
     }
     for object in objects {
@@ -215,4 +214,24 @@ fn view(args: &TopologyArgs) -> anyhow::Result<View> {
         depth: Some(args.depth),
         relations,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use korral_core::Loader;
+
+    use super::*;
+
+    #[test]
+    fn a_relist_that_comes_back_empty_removes_every_object_of_its_kind() {
+        let set = Loader::load_str(
+            "t.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: x}\n",
+        )
+        .unwrap();
+        let mut graph = LiveGraph::from_objects(set.objects().iter().cloned());
+        let diff = restart(&mut graph, "", "ConfigMap", Vec::new());
+        assert_eq!(diff.removed_nodes, vec!["ConfigMap/x/a"]);
+        assert_eq!(graph.len(), 1, "the Secret stays");
+    }
 }
