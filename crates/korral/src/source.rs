@@ -71,6 +71,22 @@ pub async fn live_kinds(
     scope: Scope<'_>,
     wanted: impl Fn(&korral_kube::Resource) -> bool,
 ) -> anyhow::Result<(ObjectSet, Live)> {
+    let mut live = connect(source, scope).await?;
+    live.discovery.resources.retain(|r| wanted(r));
+    let options = ListOptions {
+        namespace: live.namespace.clone(),
+        ..ListOptions::default()
+    };
+    let listing = list(&live.client, &live.discovery.resources, &options).await?;
+    for warning in live.discovery.warnings.iter().chain(&listing.warnings) {
+        Printer::warn(warning);
+    }
+    live.resource_versions = listing.resource_versions;
+    Ok((listing.objects, live))
+}
+
+/// Connects to the cluster and discovers what it serves, listing nothing yet.
+pub async fn connect(source: &SourceArgs, scope: Scope<'_>) -> anyhow::Result<Live> {
     let config = ClusterConfig::load(KubeOptions {
         kubeconfig: source.kubeconfig.clone(),
         context: source.context.clone(),
@@ -82,23 +98,11 @@ pub async fn live_kinds(
         Scope::ContextDefault => Some(config.namespace().to_owned()),
     };
     let client = config.client().await?;
-    let mut discovery = discover(&client).await?;
-    discovery.resources.retain(|r| wanted(r));
-    let options = ListOptions {
-        namespace: namespace.clone(),
-        ..ListOptions::default()
-    };
-    let listing = list(&client, &discovery.resources, &options).await?;
-    for warning in discovery.warnings.iter().chain(&listing.warnings) {
-        Printer::warn(warning);
-    }
-    Ok((
-        listing.objects,
-        Live {
-            client,
-            discovery,
-            namespace,
-            resource_versions: listing.resource_versions,
-        },
-    ))
+    let discovery = discover(&client).await?;
+    Ok(Live {
+        client,
+        discovery,
+        namespace,
+        resource_versions: Vec::new(),
+    })
 }

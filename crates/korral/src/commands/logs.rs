@@ -64,19 +64,19 @@ pub fn logs(args: &LogsArgs) -> anyhow::Result<ExitStatus> {
             .namespace
             .as_deref()
             .map_or(Scope::ContextDefault, Scope::Namespace);
-        let (_, cluster) = source::live_kinds(&source, scope, |_| false).await?;
+        let cluster = source::connect(&source, scope).await?;
         let namespace = cluster
             .namespace
             .clone()
             .unwrap_or_else(|| "default".to_owned());
-        let all = korral_kube::discover(&cluster.client).await?;
+        let all = &cluster.discovery;
         let pods_resource = all
             .find("", "Pod")
             .cloned()
             .ok_or_else(|| anyhow!("the cluster serves no pods"))?;
         let wanted = match (&args.target, selector) {
             (_, Some(selector)) => Pods::Selected(selector),
-            (Some(target), None) => target_pods(&cluster.client, &all, &namespace, target).await?,
+            (Some(target), None) => target_pods(&cluster.client, all, &namespace, target).await?,
             (None, None) => unreachable!("clap requires a target or -l"),
         };
         let listing = korral_kube::list(

@@ -84,8 +84,8 @@ pub fn top(args: &TopArgs) -> anyhow::Result<ExitStatus> {
             (Some(ns), _, _) => Scope::Namespace(ns),
             (None, false, _) => Scope::ContextDefault,
         };
-        let (_, cluster) = source::live_kinds(&source, scope, |_| false).await?;
-        let discovery = korral_kube::discover(&cluster.client).await?;
+        let cluster = source::connect(&source, scope).await?;
+        let discovery = &cluster.discovery;
         let Some(metrics) = discovery.find(METRICS_GROUP, kind).cloned() else {
             return Err(anyhow!(
                 "no metrics API answers in context `{}` ({METRICS_GROUP} is not served{}); install metrics-server, or check `kubectl get apiservice v1beta1.metrics.k8s.io`",

@@ -26,11 +26,26 @@ fn completions_are_printed() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let output = korral().args(["topology"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2), "missing -f");
+    let output = korral().args(["topology", "--no-such-flag"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "unknown flag");
     let output = korral()
         .args(["topology", "-f", "x", "-n", "a", "-A"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "-n with -A");
+}
+
+#[test]
+fn without_files_or_a_kubeconfig_the_error_says_where_it_looked() {
+    let home = tempfile::tempdir().unwrap();
+    let output = korral()
+        .arg("topology")
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = crate::util::stderr(&output);
+    assert!(err.contains("kubeconfig"), "{err}");
 }
