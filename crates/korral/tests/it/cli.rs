@@ -26,7 +26,10 @@ fn completions_are_printed() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let output = korral().args(["topology", "--no-such-flag"]).output().unwrap();
+    let output = korral()
+        .args(["topology", "--no-such-flag"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2), "unknown flag");
     let output = korral()
         .args(["topology", "-f", "x", "-n", "a", "-A"])
