@@ -65,6 +65,11 @@ impl Printer {
         Ok(())
     }
 
+    /// A note on standard error: what was done, when there is no result to print.
+    pub fn note(message: impl std::fmt::Display) {
+        let _ = writeln!(anstream::stderr(), "{message}");
+    }
+
     /// A warning on standard error.
     pub fn warn(message: impl std::fmt::Display) {
         let style = anstyle::AnsiColor::Yellow.on_default().bold();

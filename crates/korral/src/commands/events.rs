@@ -150,7 +150,7 @@ fn print(lines: &[EventLine], format: ReportFormat) -> anyhow::Result<()> {
             .emit(|out| Printer::data(out, &lines, format == ReportFormat::Yaml));
     }
     if lines.is_empty() {
-        eprintln!("no events");
+        Printer::note("no events");
         return Ok(());
     }
     Printer::new(None).emit(|out| {

@@ -29,10 +29,9 @@ pub fn snapshot(args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
     })?;
     let mut objects: Vec<&Object> = set.objects().iter().collect();
     objects.sort_by_cached_key(|o| o.key());
-    let redacted = Printer::new(Some(args.output.clone()))
-        .emit(|out| write_list(&objects, !args.include_secret_data, out));
-    redacted?;
-    eprintln!(
+    Printer::new(Some(args.output.clone()))
+        .emit(|out| write_list(&objects, !args.include_secret_data, out))?;
+    Printer::note(format_args!(
         "wrote {} objects to {}{}",
         objects.len(),
         args.output.display(),
@@ -41,7 +40,7 @@ pub fn snapshot(args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
         } else {
             " (Secret values redacted)"
         }
-    );
+    ));
     Ok(ExitStatus::Success)
 }
 
