@@ -15,6 +15,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::graph::{Edge, Graph, Node, Problem, ProblemKind};
 use crate::relation::Relation;
+use crate::select::{LabelIndex, candidates};
 
 /// How inference treats incomplete input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,6 +66,23 @@ impl<'r> Ref<'r> {
     fn optional(mut self, optional: Option<bool>) -> Self {
         self.optional = optional.unwrap_or(false);
         self
+    }
+}
+
+impl LabelIndex for PodIndex<'_> {
+    fn labelled(&self, key: &str, value: &str) -> Vec<usize> {
+        self.by_label
+            .get(&(key, value))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn keyed(&self, key: &str) -> Vec<usize> {
+        self.by_key.get(key).cloned().unwrap_or_default()
+    }
+
+    fn all(&self) -> Vec<usize> {
+        self.all.clone()
     }
 }
 
@@ -232,40 +250,10 @@ impl<'a> Builder<'a> {
     /// from the label index entry of the most selective requirement that can only match
     /// labelled pods; the full selector then checks each candidate.
     fn matching_pods(&self, namespace: Option<&str>, selector: &LabelSelector) -> Vec<usize> {
-        use korral_core::Operator;
         let Some(pods) = self.pods.get(&namespace) else {
             return Vec::new();
         };
-        let mut best: Option<Vec<usize>> = None;
-        for requirement in selector.requirements() {
-            let candidates = match requirement.operator {
-                Operator::In => {
-                    let mut union: Vec<usize> = requirement
-                        .values
-                        .iter()
-                        .filter_map(|v| pods.by_label.get(&(requirement.key.as_str(), v.as_str())))
-                        .flatten()
-                        .copied()
-                        .collect();
-                    if requirement.values.len() > 1 {
-                        union.sort_unstable();
-                        union.dedup();
-                    }
-                    union
-                }
-                Operator::Exists => pods
-                    .by_key
-                    .get(requirement.key.as_str())
-                    .cloned()
-                    .unwrap_or_default(),
-                Operator::NotIn | Operator::DoesNotExist => continue,
-            };
-            if best.as_ref().is_none_or(|b| candidates.len() < b.len()) {
-                best = Some(candidates);
-            }
-        }
-        let candidates = best.unwrap_or_else(|| pods.all.clone());
-        candidates
+        candidates(pods, selector)
             .into_iter()
             .filter(|&pod| selector.matches(self.objects[pod].labels()))
             .collect()

@@ -24,6 +24,7 @@ mod infer;
 mod layout;
 mod live;
 mod relation;
+mod select;
 mod view;
 
 pub use export::{ExportError, Format, TreeStyle, export, export_tree};

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::graph::{Edge, Graph, Node};
 use crate::infer::{Declare, Ref, Selection, declare};
 use crate::relation::Relation;
+use crate::select::{LabelIndex, candidates};
 
 /// What one change did to the graph. Ids are node ids as in [`Graph`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -79,6 +80,26 @@ struct Slot {
     referenced_by: FxHashSet<(usize, usize)>,
     /// Selector holders that select this pod.
     selected_by: FxHashSet<usize>,
+}
+
+impl LabelIndex for PodIndex {
+    fn labelled(&self, key: &str, value: &str) -> Vec<usize> {
+        let found = self.by_label.get(&(key.to_owned(), value.to_owned()));
+        found
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn keyed(&self, key: &str) -> Vec<usize> {
+        let found = self.by_key.get(key);
+        found
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    fn all(&self) -> Vec<usize> {
+        self.all.iter().copied().collect()
+    }
 }
 
 #[derive(Default)]
@@ -415,32 +436,10 @@ impl LiveGraph {
 
     /// Pods of `namespace` that `selector` matches, through the label index.
     fn candidates(&self, namespace: Option<&str>, selector: &LabelSelector) -> Vec<usize> {
-        use korral_core::Operator;
         let Some(pods) = self.pods.get(&namespace.map(str::to_owned)) else {
             return Vec::new();
         };
-        let mut best: Option<Vec<usize>> = None;
-        for r in selector.requirements() {
-            let found: Vec<usize> = match r.operator {
-                Operator::In => r
-                    .values
-                    .iter()
-                    .filter_map(|v| pods.by_label.get(&(r.key.clone(), v.clone())))
-                    .flatten()
-                    .copied()
-                    .collect(),
-                Operator::Exists => pods
-                    .by_key
-                    .get(&r.key)
-                    .map(|s| s.iter().copied().collect())
-                    .unwrap_or_default(),
-                Operator::NotIn | Operator::DoesNotExist => continue,
-            };
-            if best.as_ref().is_none_or(|b| found.len() < b.len()) {
-                best = Some(found);
-            }
-        }
-        best.unwrap_or_else(|| pods.all.iter().copied().collect())
+        candidates(pods, selector)
             .into_iter()
             .filter(|&pod| selector.matches(self.slot(pod).object.labels()))
             .collect()
