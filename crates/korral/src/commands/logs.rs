@@ -102,32 +102,29 @@ pub fn logs(args: &LogsArgs) -> anyhow::Result<ExitStatus> {
         }
 
         let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
-        let mut started = HashSet::new();
+        let mut streams = Streams {
+            client: cluster.client.clone(),
+            namespace: namespace.clone(),
+            container: args.container.clone(),
+            all_containers: args.all_containers,
+            options,
+            started: HashSet::new(),
+            tx: tx.clone(),
+        };
         for pod in pods {
-            start(
-                &cluster.client,
-                &namespace,
-                pod,
-                args,
-                &options,
-                &mut started,
-                &tx,
-            );
+            streams.start(pod);
         }
         if args.follow {
-            let from = listing.resource_version(&pods_resource).map(str::to_owned);
             let follow = Follow {
-                client: cluster.client.clone(),
-                namespace: namespace.clone(),
+                from: listing.resource_version(&pods_resource).map(str::to_owned),
                 resource: pods_resource,
-                from,
                 wanted,
-                container: args.container.clone(),
-                all_containers: args.all_containers,
-                options: options.clone(),
-                started,
+                streams,
             };
-            tokio::spawn(follow.run(tx.clone()));
+            tokio::spawn(follow.run());
+        } else {
+            // Without -f the output ends when the last stream does.
+            drop(streams);
         }
         drop(tx);
 
@@ -213,26 +210,55 @@ async fn print_lines(
     }
 }
 
-/// Watches the namespace's pods and starts streaming the ones that match once they
-/// run: pods that appear, or start, after the command began.
-struct Follow {
+/// Streams of the containers being read, each started once.
+struct Streams {
     client: Client,
     namespace: String,
-    resource: Resource,
-    from: Option<String>,
-    wanted: Pods,
+    /// `-c`.
     container: Option<String>,
+    /// `--all-containers`.
     all_containers: bool,
     options: LogOptions,
     started: HashSet<(String, String)>,
+    tx: mpsc::UnboundedSender<Line>,
+}
+
+impl Streams {
+    /// Starts streaming the pod's chosen containers, those not started yet.
+    fn start(&mut self, pod: &Object) {
+        for container in containers(pod, self.container.as_deref(), self.all_containers) {
+            if self
+                .started
+                .insert((pod.name().to_owned(), container.clone()))
+            {
+                stream(
+                    &self.client,
+                    &self.namespace,
+                    pod.name(),
+                    container,
+                    &self.options,
+                    &self.tx,
+                );
+            }
+        }
+    }
+}
+
+/// Watches the namespace's pods and starts streaming the ones that match once they
+/// run: pods that appear, or start, after the command began.
+struct Follow {
+    resource: Resource,
+    from: Option<String>,
+    wanted: Pods,
+    streams: Streams,
 }
 
 impl Follow {
-    async fn run(mut self, tx: mpsc::UnboundedSender<Line>) {
+    async fn run(mut self) {
         let mut events = Box::pin(korral_kube::watch(
-            &self.client,
+            &self.streams.client,
             &self.resource,
-            Some(&self.namespace),
+            Some(&self.streams.namespace),
             self.from.take(),
         ));
         while let Some(event) = events.next().await {
@@ -242,21 +268,7 @@ impl Follow {
                 _ => continue,
             };
             for pod in pods.iter().filter(|p| self.wanted.matches(p) && running(p)) {
-                for container in containers(pod, self.container.as_deref(), self.all_containers) {
-                    if self
-                        .started
-                        .insert((pod.name().to_owned(), container.clone()))
-                    {
-                        stream(
-                            &self.client,
-                            &self.namespace,
-                            pod.name(),
-                            container,
-                            &self.options,
-                            &tx,
-                        );
-                    }
-                }
+                self.streams.start(pod);
             }
         }
     }
@@ -265,23 +277,6 @@ impl Follow {
 fn hash(text: &str) -> usize {
     text.bytes()
         .fold(5381_usize, |h, b| h.wrapping_mul(33) ^ usize::from(b))
-}
-
-/// Starts streaming the pod's chosen containers, once each.
-fn start(
-    client: &Client,
-    namespace: &str,
-    pod: &Object,
-    args: &LogsArgs,
-    options: &LogOptions,
-    started: &mut HashSet<(String, String)>,
-    tx: &mpsc::UnboundedSender<Line>,
-) {
-    for container in containers(pod, args.container.as_deref(), args.all_containers) {
-        if started.insert((pod.name().to_owned(), container.clone())) {
-            stream(client, namespace, pod.name(), container, options, tx);
-        }
-    }
 }
 
 fn stream(
