@@ -25,7 +25,18 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
                 .namespace
                 .as_deref()
                 .map_or(Scope::All, Scope::Namespace);
-            let (set, live) = source::live(&args.source, scope).await?;
+            // Only what the report reads: no Secrets or ConfigMaps to fetch (or be
+            // forbidden).
+            let (set, live) = source::live_kinds(&args.source, scope, |r| {
+                matches!(
+                    (r.group.as_str(), r.kind.as_str()),
+                    ("", "Node" | "Pod" | "PersistentVolumeClaim" | "Event")
+                        | ("apps", "Deployment" | "StatefulSet" | "DaemonSet")
+                        | ("batch", "Job")
+                        | ("events.k8s.io", "Event")
+                )
+            })
+            .await?;
             let version = live.client.server_version().await?;
             let api = ApiInfo {
                 context: live.client.context().to_owned(),
