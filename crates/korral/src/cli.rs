@@ -105,6 +105,37 @@ pub enum Command {
     ///   korral topology -f prod.json
     #[command(verbatim_doc_comment)]
     Snapshot(SnapshotArgs),
+    /// Audit objects against the Pod Security Standards, hardening guides, network
+    /// policy coverage, RBAC and deprecated APIs.
+    #[command(verbatim_doc_comment)]
+    Audit(crate::commands::audit::AuditArgs),
+    /// Create, verify, inspect and extract signed airgap bundles.
+    #[command(verbatim_doc_comment)]
+    Bundle(crate::commands::bundle::BundleArgs),
+    /// Manage the OpenPGP keys that sign and verify bundles.
+    #[command(verbatim_doc_comment)]
+    Keys(crate::commands::keys::KeysArgs),
+    /// Write a new cluster.yaml from a template.
+    #[command(verbatim_doc_comment)]
+    Init(crate::commands::init::InitArgs),
+    /// Check a cluster.yaml: every error and warning with its line and the fix.
+    #[command(verbatim_doc_comment)]
+    Validate(crate::commands::validate::ValidateArgs),
+    /// Add, remove, list and discover the nodes of cluster.yaml.
+    #[command(verbatim_doc_comment)]
+    Node(crate::commands::node::NodeArgs),
+    /// Read and change settings of cluster.yaml by dotted key.
+    #[command(verbatim_doc_comment)]
+    Config(crate::commands::config::ConfigArgs),
+    /// Generate Ansible, a Flux GitOps tree and baseline manifests from cluster.yaml.
+    #[command(verbatim_doc_comment)]
+    Generate(crate::commands::generate::GenerateArgs),
+    /// Provision the cluster: run ansible-playbook on what `korral generate` wrote.
+    #[command(verbatim_doc_comment)]
+    Provision(crate::commands::provision::ProvisionArgs),
+    /// The cluster.yaml format: its JSON Schema for editors.
+    #[command(verbatim_doc_comment)]
+    Spec(crate::commands::spec::SpecArgs),
     /// Print a shell completion script.
     ///
     /// Example: korral completion bash > /etc/bash_completion.d/korral

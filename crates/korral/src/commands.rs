@@ -1,11 +1,21 @@
 //! One file per command; `run` decides the exit code.
 
+pub mod audit;
+pub mod bundle;
+pub mod config;
 mod events;
+pub mod generate;
+pub mod init;
+pub mod keys;
 mod logs;
+pub mod node;
+pub mod provision;
 mod snapshot;
+pub mod spec;
 mod status;
 mod top;
 mod topology;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -35,6 +45,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Events(args) => events::events(&args),
         Command::Logs(args) => logs::logs(&args),
         Command::Top(args) => top::top(&args),
+        Command::Audit(args) => audit::audit(&args),
+        Command::Bundle(args) => bundle::bundle(&args),
+        Command::Keys(args) => keys::keys(&args),
+        Command::Init(args) => init::init(&args),
+        Command::Validate(args) => validate::validate(&args),
+        Command::Node(args) => node::node(&args),
+        Command::Config(args) => config::config(&args),
+        Command::Generate(args) => generate::generate(&args),
+        Command::Provision(args) => provision::provision(&args),
+        Command::Spec(args) => spec::spec(&args),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());

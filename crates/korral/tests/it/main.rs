@@ -9,8 +9,12 @@
 //! - `logs`: `korral logs` across pods and containers, with follow.
 //! - `cli`: help, version and completions.
 
+mod audit;
+mod bundle;
 mod cli;
+mod cluster;
 mod events;
+mod keys;
 mod live;
 mod logs;
 mod status;

@@ -1,0 +1,1 @@
+//! Security and compliance audit of Kubernetes objects.

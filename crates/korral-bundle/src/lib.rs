@@ -1,0 +1,1 @@
+//! Signed airgap bundles and OpenPGP keys.

@@ -1,0 +1,1 @@
+//! cluster.yaml: describe, validate, edit and generate a K3s cluster.

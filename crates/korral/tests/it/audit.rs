@@ -1,0 +1,1 @@
+//! `korral audit` end to end (filled in by its issue).

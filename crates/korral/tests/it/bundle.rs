@@ -1,0 +1,1 @@
+//! `korral bundle` end to end (filled in by its issue).

@@ -1,0 +1,1 @@
+//! `korral cluster` end to end (filled in by its issue).

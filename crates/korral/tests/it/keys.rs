@@ -1,0 +1,1 @@
+//! `korral keys` end to end (filled in by its issue).
