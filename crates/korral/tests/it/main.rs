@@ -14,6 +14,7 @@ mod bundle;
 mod cli;
 mod cluster;
 mod events;
+mod generate;
 mod keys;
 mod live;
 mod logs;

@@ -1,0 +1,1 @@
+//! `korral generate` and `korral provision` end to end (filled in by its issue).
