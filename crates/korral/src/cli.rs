@@ -110,9 +110,37 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Audit(crate::commands::audit::AuditArgs),
     /// Create, verify, inspect and extract signed airgap bundles.
+    ///
+    /// A bundle is an archive (tar.zst, tar.gz or zip) whose manifest lists every file
+    /// with its size, mode and digests, signed with OpenPGP. verify streams it once
+    /// without writing to disk; extract verifies first and leaves nothing behind on
+    /// failure. See docs/bundles.md.
+    ///
+    /// Examples:
+    ///
+    ///   korral bundle create --name edge --version 1.4.0 k3s/ charts/ images/ \
+    ///       --sign-with ops@example.com
+    ///
+    ///   korral bundle verify edge-1.4.0.tar.zst --require-signature
+    ///
+    ///   korral bundle inspect edge-1.4.0.tar.zst
+    ///
+    ///   korral bundle extract edge-1.4.0.tar.zst --to /opt/edge
     #[command(verbatim_doc_comment)]
     Bundle(crate::commands::bundle::BundleArgs),
     /// Manage the OpenPGP keys that sign and verify bundles.
+    ///
+    /// The keyring lives in ~/.config/korral/keyring (--keyring DIR or KORRAL_KEYRING to
+    /// change it). Ed25519 and RSA keys; fingerprints as gpg shows them; keys move to
+    /// and from gpg with export and import. See docs/keys.md.
+    ///
+    /// Examples:
+    ///
+    ///   korral keys generate --name "Site Ops" --email ops@example.com
+    ///
+    ///   gpg --export --armor release@vendor.example | korral keys import - --trust
+    ///
+    ///   korral keys list
     #[command(verbatim_doc_comment)]
     Keys(crate::commands::keys::KeysArgs),
     /// Write a new cluster.yaml from a template.

@@ -1,0 +1,593 @@
+//! Reading and writing the archive formats. Reading streams: compressed tar is
+//! decompressed on a second thread so that decompression and hashing overlap.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::mpsc;
+use std::thread;
+
+use crate::error::{Error, Result};
+
+/// An archive format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// tar compressed with Zstandard (the default: fast to verify).
+    #[serde(rename = "tar.zst")]
+    TarZst,
+    /// tar compressed with gzip.
+    #[serde(rename = "tar.gz")]
+    TarGz,
+    /// zip, entries deflated.
+    Zip,
+    /// Uncompressed tar (read only).
+    Tar,
+}
+
+impl Format {
+    /// The usual file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::TarZst => "tar.zst",
+            Self::TarGz => "tar.gz",
+            Self::Zip => "zip",
+            Self::Tar => "tar",
+        }
+    }
+
+    /// Recognises a format by its first bytes.
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Self::TarZst)
+        } else if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Self::TarGz)
+        } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            Some(Self::Zip)
+        } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+            Some(Self::Tar)
+        } else {
+            None
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "tar.zst" | "zst" => Ok(Self::TarZst),
+            "tar.gz" | "tgz" | "gz" => Ok(Self::TarGz),
+            "zip" => Ok(Self::Zip),
+            _ => Err(format!(
+                "`{text}` is not a format korral writes; use tar.zst, tar.gz or zip"
+            )),
+        }
+    }
+}
+
+/// Caps on what reading an archive may produce, against compression bombs.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes the archive may decompress to, in all.
+    pub max_size: u64,
+    /// Most decompressed bytes per byte of archive (beyond the first [`Limits::SLACK`]).
+    pub max_ratio: u64,
+}
+
+impl Limits {
+    /// Decompressed bytes always allowed whatever the ratio, so that small bundles of
+    /// very compressible text are never refused.
+    pub const SLACK: u64 = 16 << 20;
+
+    fn cap(&self, archive_len: u64) -> u64 {
+        self.max_ratio
+            .saturating_mul(archive_len)
+            .max(Self::SLACK)
+            .min(self.max_size)
+    }
+
+    fn exceeded(&self, archive_len: u64, produced: u64) -> Error {
+        if produced > self.max_size {
+            Error::Limit(format!(
+                "the archive decompresses to more than {} bytes (--max-size); raise it if the bundle is genuine",
+                self.max_size
+            ))
+        } else {
+            Error::Limit(format!(
+                "the archive decompresses to more than {}× its {archive_len} bytes, like a compression bomb; raise --max-ratio if the bundle is genuine",
+                self.max_ratio
+            ))
+        }
+    }
+}
+
+impl Default for Limits {
+    /// 64 GiB and 100:1. Real bundles (binaries, already-compressed image layers,
+    /// manifests) stay far below both.
+    fn default() -> Self {
+        Self {
+            max_size: 64 << 30,
+            max_ratio: 100,
+        }
+    }
+}
+
+/// What an archive entry is, as the archive says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kind {
+    File,
+    Dir,
+    Symlink(String),
+    Hardlink(String),
+    /// A device, FIFO or other special file: never extracted.
+    Special(&'static str),
+}
+
+/// An entry's header.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    pub path: String,
+    pub kind: Kind,
+    /// Mode bits as stored, setuid/setgid/sticky included.
+    pub mode: u32,
+}
+
+pub(crate) type Visit<'a> = dyn FnMut(&Header, &mut dyn Read) -> Result<()> + 'a;
+
+/// Opens `path`, recognises its format and calls `visit` for each entry in archive
+/// order, with a reader of its content.
+pub(crate) fn read_file(path: &Path, limits: &Limits, visit: &mut Visit<'_>) -> Result<Format> {
+    let mut file = File::open(path).map_err(|err| Error::io(path, err))?;
+    let len = file.metadata().map_err(|err| Error::io(path, err))?.len();
+    let format = sniff(&mut file).map_err(|err| Error::io(path, err))?;
+    let format = format.ok_or_else(|| Error::UnknownFormat(path.to_owned()))?;
+    read(file, len, format, limits, visit)?;
+    Ok(format)
+}
+
+fn sniff<R: Read + Seek>(source: &mut R) -> io::Result<Option<Format>> {
+    let mut head = [0u8; 512];
+    let mut filled = 0;
+    while filled < head.len() {
+        match source.read(&mut head[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    source.seek(SeekFrom::Start(0))?;
+    Ok(Format::sniff(&head[..filled]))
+}
+
+/// Reads an archive from any seekable source (used by the fuzz target).
+pub(crate) fn read_any<R: Read + Seek + Send + 'static>(
+    mut source: R,
+    len: u64,
+    limits: &Limits,
+    visit: &mut Visit<'_>,
+) -> Result<Format> {
+    let format = sniff(&mut source)
+        .map_err(|err| Error::Archive(err.to_string()))?
+        .ok_or_else(|| Error::UnknownFormat("<input>".into()))?;
+    read(source, len, format, limits, visit)?;
+    Ok(format)
+}
+
+fn read<R: Read + Seek + Send + 'static>(
+    source: R,
+    len: u64,
+    format: Format,
+    limits: &Limits,
+    visit: &mut Visit<'_>,
+) -> Result<()> {
+    let cap = limits.cap(len);
+    let decoded: Box<dyn Read + Send> = match format {
+        Format::Zip => return read_zip(source, len, limits, visit),
+        Format::TarZst => {
+            let decoder = zstd::stream::read::Decoder::new(source)
+                .map_err(|err| Error::Archive(format!("zstd: {err}")))?;
+            Box::new(decoder)
+        }
+        Format::TarGz => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 16, source),
+        )),
+        Format::Tar => Box::new(source),
+    };
+    let limits = *limits;
+    let reader = Pipe::spawn(decoded, cap, move |produced| limits.exceeded(len, produced));
+    read_tar(reader, visit)
+}
+
+fn read_tar(reader: Pipe, visit: &mut Visit<'_>) -> Result<()> {
+    let mut archive = tar::Archive::new(reader);
+    let entries = archive.entries().map_err(archive_error)?;
+    for entry in entries {
+        let mut entry = entry.map_err(archive_error)?;
+        let path = text(&entry.path_bytes(), "path")?;
+        let header = entry.header();
+        let mode = header.mode().map_err(archive_error)?;
+        let link = || -> Result<String> {
+            match entry.link_name_bytes() {
+                Some(name) => text(&name, "link target"),
+                None => Err(Error::Archive(format!(
+                    "`{path}` is a link without a target"
+                ))),
+            }
+        };
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => Kind::File,
+            tar::EntryType::Directory => Kind::Dir,
+            tar::EntryType::Symlink => Kind::Symlink(link()?),
+            tar::EntryType::Link => Kind::Hardlink(link()?),
+            tar::EntryType::Char => Kind::Special("a character device"),
+            tar::EntryType::Block => Kind::Special("a block device"),
+            tar::EntryType::Fifo => Kind::Special("a FIFO"),
+            // Sparse files, volume labels and vendor types: not something korral writes.
+            _ => Kind::Special("an unsupported tar entry type"),
+        };
+        let header = Header { path, kind, mode };
+        visit(&header, &mut entry)?;
+        // Whatever the visitor left unread is skipped by the tar reader.
+    }
+    Ok(())
+}
+
+fn read_zip<R: Read + Seek>(
+    source: R,
+    len: u64,
+    limits: &Limits,
+    visit: &mut Visit<'_>,
+) -> Result<()> {
+    let mut archive =
+        zip::ZipArchive::new(source).map_err(|err| Error::Archive(format!("zip: {err}")))?;
+    let cap = limits.cap(len);
+    let mut produced = 0u64;
+    for index in 0..archive.len() {
+        let mut file = archive
+            .by_index(index)
+            .map_err(|err| Error::Archive(format!("zip: {err}")))?;
+        let path = file
+            .name()
+            .map_err(|err| Error::Archive(format!("zip: {err}")))?
+            .into_owned();
+        let unix = file.unix_mode();
+        let mode = unix.map_or(if file.is_dir() { 0o755 } else { 0o644 }, |m| m & 0o7777);
+        let kind = match unix.map(|m| m & 0o170_000) {
+            _ if file.is_dir() => Kind::Dir,
+            Some(0o120_000) => {
+                let mut target = Vec::new();
+                (&mut file)
+                    .take(4096)
+                    .read_to_end(&mut target)
+                    .map_err(archive_error)?;
+                Kind::Symlink(text(&target, "symlink target")?)
+            }
+            Some(0o020_000) => Kind::Special("a character device"),
+            Some(0o060_000) => Kind::Special("a block device"),
+            Some(0o010_000) => Kind::Special("a FIFO"),
+            Some(0o140_000) => Kind::Special("a socket"),
+            _ => Kind::File,
+        };
+        let header = Header {
+            path: path.trim_end_matches('/').to_owned(),
+            kind,
+            mode,
+        };
+        let mut counted = Counted {
+            inner: &mut file,
+            produced: &mut produced,
+            cap,
+        };
+        let result = visit(&header, &mut counted);
+        if produced > cap {
+            return Err(limits.exceeded(len, produced));
+        }
+        result?;
+    }
+    Ok(())
+}
+
+/// Counts decompressed bytes of zip entries against the cap.
+struct Counted<'a, R> {
+    inner: R,
+    produced: &'a mut u64,
+    cap: u64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        *self.produced += n as u64;
+        if *self.produced > self.cap {
+            return Err(io::Error::other(LimitHit));
+        }
+        Ok(n)
+    }
+}
+
+#[derive(Debug)]
+struct LimitHit;
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("decompression limit reached")
+    }
+}
+
+impl std::error::Error for LimitHit {}
+
+fn text(bytes: &[u8], what: &str) -> Result<String> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| Error::Archive(format!("an entry's {what} is not UTF-8")))
+}
+
+/// A read error inside the archive: a limit (carried through `io::Error`), or damage.
+// By value, to be used as `.map_err(archive_error)`.
+#[allow(clippy::needless_pass_by_value)]
+pub(crate) fn archive_error(err: io::Error) -> Error {
+    if let Some(inner) = err.get_ref()
+        && let Some(limit) = inner.downcast_ref::<PipeLimit>()
+    {
+        return Error::Limit(limit.0.clone());
+    }
+    if let Some(inner) = err.get_ref()
+        && inner.is::<LimitHit>()
+    {
+        return Error::Limit("decompression limit reached".into());
+    }
+    match err.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            Error::Archive("it ends early (truncated download or copy?)".into())
+        }
+        _ => Error::Archive(err.to_string()),
+    }
+}
+
+#[derive(Debug)]
+struct PipeLimit(String);
+
+impl std::fmt::Display for PipeLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PipeLimit {}
+
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight between the decompressing thread and the reader: memory stays
+/// near `DEPTH × CHUNK` whatever the bundle's size.
+const DEPTH: usize = 4;
+
+/// Decompresses on a second thread and hands over chunks: a `Read` of bounded memory.
+pub(crate) struct Pipe {
+    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    recycle: mpsc::SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl Pipe {
+    fn spawn(
+        mut source: Box<dyn Read + Send>,
+        cap: u64,
+        exceeded: impl Fn(u64) -> Error + Send + 'static,
+    ) -> Self {
+        let (send, chunks) = mpsc::sync_channel::<io::Result<Vec<u8>>>(DEPTH);
+        let (recycle, spare) = mpsc::sync_channel::<Vec<u8>>(DEPTH + 2);
+        thread::spawn(move || {
+            let mut produced = 0u64;
+            loop {
+                let mut buf = spare
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                buf.resize(CHUNK, 0);
+                let mut filled = 0;
+                let result = loop {
+                    match source.read(&mut buf[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == CHUNK {
+                                break Ok(());
+                            }
+                        }
+                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                        Err(err) => break Err(err),
+                    }
+                };
+                produced += filled as u64;
+                if produced > cap {
+                    let message = exceeded(produced).to_string();
+                    let _ = send.send(Err(io::Error::other(PipeLimit(message))));
+                    return;
+                }
+                buf.truncate(filled);
+                let last = filled < CHUNK || result.is_err();
+                if filled > 0 && send.send(Ok(buf)).is_err() {
+                    return;
+                }
+                if let Err(err) = result {
+                    let _ = send.send(Err(err));
+                    return;
+                }
+                if last {
+                    return;
+                }
+            }
+        });
+        Self {
+            chunks,
+            recycle,
+            current: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl Read for Pipe {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) => {
+                    let old = std::mem::replace(&mut self.current, chunk);
+                    let _ = self.recycle.try_send(old);
+                    self.pos = 0;
+                }
+                Ok(Err(err)) => {
+                    self.done = true;
+                    return Err(err);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Writes an archive entry by entry.
+pub(crate) enum Writer {
+    Tar(tar::Builder<Box<dyn FinishWrite>>),
+    Zip(Box<zip::ZipWriter<BufWriter<File>>>),
+}
+
+/// A compressing writer that must be told when the stream ends.
+pub(crate) trait FinishWrite: Write + Send {
+    fn finish_stream(self: Box<Self>) -> io::Result<()>;
+}
+
+impl FinishWrite for zstd::stream::write::Encoder<'static, BufWriter<File>> {
+    fn finish_stream(self: Box<Self>) -> io::Result<()> {
+        self.finish()?.flush()
+    }
+}
+
+impl FinishWrite for flate2::write::GzEncoder<BufWriter<File>> {
+    fn finish_stream(self: Box<Self>) -> io::Result<()> {
+        self.finish()?.flush()
+    }
+}
+
+impl Writer {
+    pub(crate) fn new(file: File, format: Format) -> io::Result<Self> {
+        let out = BufWriter::with_capacity(1 << 20, file);
+        Ok(match format {
+            Format::TarZst => {
+                let mut encoder = zstd::stream::write::Encoder::new(out, 3)?;
+                // A frame checksum makes corrupt compression an error of its own, even
+                // when extracting with --insecure-skip-verify.
+                encoder.include_checksum(true)?;
+                // Two workers: compression keeps pace with reading on small machines.
+                encoder.multithread(2)?;
+                Self::Tar(tar::Builder::new(Box::new(encoder)))
+            }
+            Format::TarGz => Self::Tar(tar::Builder::new(Box::new(flate2::write::GzEncoder::new(
+                out,
+                flate2::Compression::default(),
+            )))),
+            Format::Zip => Self::Zip(Box::new(zip::ZipWriter::new(out))),
+            Format::Tar => Self::Tar(tar::Builder::new(Box::new(PlainTar(out)))),
+        })
+    }
+
+    pub(crate) fn add_file(
+        &mut self,
+        path: &str,
+        mode: u32,
+        size: u64,
+        mtime: i64,
+        content: &mut dyn Read,
+    ) -> io::Result<()> {
+        match self {
+            Self::Tar(builder) => {
+                let mut header = tar::Header::new_gnu();
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_size(size);
+                header.set_mode(mode);
+                header.set_mtime(mtime.max(0) as u64);
+                builder.append_data(&mut header, path, content)
+            }
+            Self::Zip(zip) => {
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .unix_permissions(mode)
+                    .last_modified_time(zip_time(mtime))
+                    .large_file(size >= u64::from(u32::MAX));
+                zip.start_file(path, options).map_err(io::Error::other)?;
+                io::copy(content, zip.as_mut())?;
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn add_symlink(&mut self, path: &str, target: &str, mtime: i64) -> io::Result<()> {
+        match self {
+            Self::Tar(builder) => {
+                let mut header = tar::Header::new_gnu();
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_size(0);
+                header.set_mode(0o777);
+                header.set_mtime(mtime.max(0) as u64);
+                builder.append_link(&mut header, path, target)
+            }
+            Self::Zip(zip) => {
+                let options =
+                    zip::write::SimpleFileOptions::default().last_modified_time(zip_time(mtime));
+                zip.add_symlink(path, target, options)
+                    .map_err(io::Error::other)
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> io::Result<()> {
+        match self {
+            Self::Tar(builder) => builder.into_inner()?.finish_stream(),
+            Self::Zip(zip) => zip.finish().map_err(io::Error::other)?.flush(),
+        }
+    }
+}
+
+struct PlainTar(BufWriter<File>);
+
+impl Write for PlainTar {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl FinishWrite for PlainTar {
+    fn finish_stream(mut self: Box<Self>) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn zip_time(unix: i64) -> zip::DateTime {
+    let time = jiff::Timestamp::from_second(unix)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(jiff::tz::TimeZone::UTC);
+    zip::DateTime::from_date_and_time(
+        time.year().clamp(1980, 2107) as u16,
+        time.month() as u8,
+        time.day() as u8,
+        time.hour() as u8,
+        time.minute() as u8,
+        time.second() as u8,
+    )
+    .unwrap_or_default()
+}
