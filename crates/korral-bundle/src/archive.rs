@@ -323,6 +323,25 @@ fn text(bytes: &[u8], what: &str) -> Result<String> {
         .map_err(|_| Error::Archive(format!("an entry's {what} is not UTF-8")))
 }
 
+/// Reads `reader` to its end through `buffer`, handing each chunk to `chunk`.
+pub(crate) fn for_each_chunk(
+    reader: &mut dyn Read,
+    buffer: &mut [u8],
+    mut chunk: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<u64> {
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(buffer) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(archive_error(err)),
+        };
+        chunk(&buffer[..n])?;
+        total += n as u64;
+    }
+}
+
 /// A read error inside the archive: a limit (carried through `io::Error`), or damage.
 // By value, to be used as `.map_err(archive_error)`.
 #[allow(clippy::needless_pass_by_value)]

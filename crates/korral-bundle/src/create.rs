@@ -184,25 +184,12 @@ fn write_archive(
         .created
         .parse::<jiff::Timestamp>()
         .map_or(0, jiff::Timestamp::as_second);
-    writer
-        .add_file(
-            MANIFEST,
-            0o644,
-            yaml.len() as u64,
-            mtime,
-            &mut yaml.as_bytes(),
-        )
-        .map_err(write_err)?;
-    if let Some(signature) = signature {
-        writer
-            .add_file(
-                SIGNATURE,
-                0o644,
-                signature.len() as u64,
-                mtime,
-                &mut signature.as_bytes(),
-            )
-            .map_err(write_err)?;
+    for (name, text) in [(MANIFEST, Some(yaml)), (SIGNATURE, signature)] {
+        if let Some(text) = text {
+            writer
+                .add_file(name, 0o644, text.len() as u64, mtime, &mut text.as_bytes())
+                .map_err(write_err)?;
+        }
     }
     progress.start("writing", total);
     for (input, entry) in inputs.iter().zip(&manifest.entries) {

@@ -204,21 +204,16 @@ impl Extractor<'_> {
             .and_then(|e| e.digests.sha256.clone());
         let mut hasher = Hasher::new(&[HashAlgorithm::Sha256]);
         let mut kept = Vec::new();
-        loop {
-            let n = match reader.read(&mut self.buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(archive::archive_error(err)),
-            };
-            hasher.update(&self.buffer[..n]);
+        let progress = self.progress;
+        archive::for_each_chunk(reader, &mut self.buffer, |chunk| {
+            hasher.update(chunk);
             if path == MANIFEST {
-                kept.extend_from_slice(&self.buffer[..n]);
+                kept.extend_from_slice(chunk);
             }
-            file.write_all(&self.buffer[..n])
-                .map_err(|err| Error::io(dest, err))?;
-            self.progress.advance(n as u64);
-        }
+            file.write_all(chunk).map_err(|err| Error::io(dest, err))?;
+            progress.advance(chunk.len() as u64);
+            Ok(())
+        })?;
         file.flush().map_err(|err| Error::io(dest, err))?;
         set_mode(&file, dest, mode & 0o777)?;
         if path == MANIFEST && self.verified {

@@ -293,3 +293,41 @@ mod tests {
         assert!(err.to_string().contains("korral-bundle.yaml"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::{check_link_target, check_path};
+
+    proptest! {
+        /// A path that passes never escapes: no component is `..`, `.` or empty, and it
+        /// is relative.
+        #[test]
+        fn accepted_paths_stay_inside(path in "[a-z./]{0,12}") {
+            if check_path(&path).is_ok() {
+                prop_assert!(!path.starts_with('/'));
+                prop_assert!(path.split('/').all(|p| !p.is_empty() && p != "." && p != ".."));
+            }
+        }
+
+        /// A link target that passes resolves, lexically, inside the bundle.
+        #[test]
+        fn accepted_link_targets_resolve_inside(
+            path in "[a-c]{1,2}(/[a-c]{1,2}){0,3}",
+            target in "(\\.\\.|[a-c]|\\.)(/(\\.\\.|[a-c]|\\.)){0,5}",
+        ) {
+            if check_link_target(&path, &target).is_ok() {
+                let mut depth: i32 = path.split('/').count() as i32 - 1;
+                for part in target.split('/') {
+                    match part {
+                        ".." => depth -= 1,
+                        "." | "" => {}
+                        _ => depth += 1,
+                    }
+                    prop_assert!(depth >= 0, "{path} -> {target}");
+                }
+            }
+        }
+    }
+}

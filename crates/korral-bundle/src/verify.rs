@@ -273,18 +273,12 @@ impl<'a> Scan<'a> {
                     None => &HashAlgorithm::ALL,
                 };
                 let mut hasher = Hasher::new(algorithms);
-                let mut size = 0u64;
-                loop {
-                    let n = match reader.read(&mut self.buffer) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(err) => return Err(archive::archive_error(err)),
-                    };
-                    hasher.update(&self.buffer[..n]);
-                    size += n as u64;
-                    self.progress.advance(n as u64);
-                }
+                let progress = self.progress;
+                let size = archive::for_each_chunk(reader, &mut self.buffer, |chunk| {
+                    hasher.update(chunk);
+                    progress.advance(chunk.len() as u64);
+                    Ok(())
+                })?;
                 self.bytes += size;
                 Seen {
                     kind: "file",
@@ -427,6 +421,7 @@ impl<'a> Scan<'a> {
         }
         if let Some(manifest) = &self.manifest {
             compare(manifest, &self.seen, &self.order, &mut self.problems);
+            check_images(manifest, &mut self.structure);
         }
         let mut report = Report {
             file,
@@ -516,6 +511,39 @@ fn compare(
     for path in order {
         if !listed.contains(path.as_str()) {
             problems.push(EntryProblem::Unexpected { path: path.clone() });
+        }
+    }
+}
+
+/// Container images sit in an OCI image layout under `images/`: it needs `oci-layout`
+/// and `index.json`, and every blob is named by its SHA-256 (checked against the
+/// manifest's digest, which the payload was checked against).
+fn check_images(manifest: &Manifest, structure: &mut Vec<String>) {
+    let images: Vec<_> = manifest
+        .entries
+        .iter()
+        .filter(|e| e.path.starts_with("images/"))
+        .collect();
+    if images.is_empty() {
+        return;
+    }
+    for required in ["images/oci-layout", "images/index.json"] {
+        if !images.iter().any(|e| e.path == required) {
+            structure.push(format!(
+                "`images/` is not an OCI image layout: `{required}` is missing"
+            ));
+        }
+    }
+    for entry in images {
+        if let Some(name) = entry.path.strip_prefix("images/blobs/sha256/")
+            && entry.entry_type == EntryType::File
+            && entry.digests.sha256.as_deref() != Some(name)
+        {
+            structure.push(format!(
+                "`{}`: an OCI blob must be named by its SHA-256, which is {}",
+                entry.path,
+                entry.digests.sha256.as_deref().unwrap_or_default()
+            ));
         }
     }
 }

@@ -325,6 +325,36 @@ fn repack(source: &Path, target: &Path, change: impl FnOnce(&mut Vec<Read>)) {
     write_tar(target, &items, false);
 }
 
+/// An unsigned korral bundle whose manifest gpg then signs (with `gpg_args` before the
+/// signing options), repacked as plain tar with the signature second.
+fn gpg_signed_bundle(scratch: &Scratch, fingerprint: &str, gpg_args: &[&str]) -> PathBuf {
+    let archive = scratch.create("tar.zst", None);
+    let manifest = read_tar_zst(&archive).remove(0);
+    fs::write(scratch.path("korral-bundle.yaml"), &manifest.3).unwrap();
+    let mut args = gpg_args.to_vec();
+    args.extend([
+        "--local-user",
+        fingerprint,
+        "--detach-sign",
+        "--armor",
+        "korral-bundle.yaml",
+    ]);
+    scratch.gpg_ok(&args);
+    let signature = fs::read(scratch.path("korral-bundle.yaml.asc")).unwrap();
+    let signed = scratch.path("signed.tar");
+    repack(&archive, &signed, |entries| {
+        let entry = (
+            "korral-bundle.yaml.asc".into(),
+            tar::EntryType::Regular,
+            0o644,
+            signature,
+            None,
+        );
+        entries.insert(1, entry);
+    });
+    signed
+}
+
 fn problems(report: &Value) -> Vec<String> {
     report["problems"]
         .as_array()
@@ -445,30 +475,7 @@ fn plain_tar_repacked_by_hand_with_the_manifest_last_verifies() {
 fn a_gpg_signed_manifest_verifies_in_korral() {
     let scratch = Scratch::new();
     let fingerprint = scratch.gpg_key("Release <release@example.com>", "ed25519");
-    let archive = scratch.create("tar.zst", None);
-    let manifest = read_tar_zst(&archive).remove(0);
-    fs::write(scratch.path("korral-bundle.yaml"), &manifest.3).unwrap();
-    scratch.gpg_ok(&[
-        "--local-user",
-        &fingerprint,
-        "--detach-sign",
-        "--armor",
-        "korral-bundle.yaml",
-    ]);
-    let signature = fs::read(scratch.path("korral-bundle.yaml.asc")).unwrap();
-    let signed = scratch.path("signed.tar");
-    repack(&archive, &signed, |entries| {
-        entries.insert(
-            1,
-            (
-                "korral-bundle.yaml.asc".into(),
-                tar::EntryType::Regular,
-                0o644,
-                signature,
-                None,
-            ),
-        );
-    });
+    let signed = gpg_signed_bundle(&scratch, &fingerprint, &[]);
 
     // Unknown until imported.
     let (code, report) = scratch.verify_json(&signed, &[]);
@@ -833,32 +840,11 @@ fn an_expired_key_is_reported() {
         "1d",
     ]);
     let fingerprint = scratch.gpg_fingerprint(uid);
-    let archive = scratch.create("tar.zst", None);
-    let manifest = read_tar_zst(&archive).remove(0);
-    fs::write(scratch.path("korral-bundle.yaml"), &manifest.3).unwrap();
-    scratch.gpg_ok(&[
-        "--faked-system-time",
-        "20200101T010000!",
-        "--local-user",
+    let signed = gpg_signed_bundle(
+        &scratch,
         &fingerprint,
-        "--detach-sign",
-        "--armor",
-        "korral-bundle.yaml",
-    ]);
-    let signature = fs::read(scratch.path("korral-bundle.yaml.asc")).unwrap();
-    let signed = scratch.path("signed.tar");
-    repack(&archive, &signed, |entries| {
-        entries.insert(
-            1,
-            (
-                "korral-bundle.yaml.asc".into(),
-                tar::EntryType::Regular,
-                0o644,
-                signature,
-                None,
-            ),
-        );
-    });
+        &["--faked-system-time", "20200101T010000!"],
+    );
     let public = scratch.gpg_ok(&["--export", "--armor", &fingerprint]);
     fs::write(scratch.path("old.asc"), public).unwrap();
     scratch
@@ -1074,6 +1060,26 @@ fn an_oci_layout_goes_under_images_and_verifies_like_any_entry() {
     assert!(
         listing.contains(&format!("images/blobs/sha256/{digest}")),
         "{listing}"
+    );
+
+    // A blob not named by its digest is an inconsistent layout.
+    fs::write(layout.join(format!("blobs/sha256/{}", "0".repeat(64))), "x").unwrap();
+    let bad = scratch.path("bad.tar.zst");
+    let output = scratch
+        .korral()
+        .args(["bundle", "create", "--name", "img", "--version", "1", "-o"])
+        .arg(&bad)
+        .arg(&layout)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (code, report) = scratch.verify_json(&bad, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        report["structure"]
+            .to_string()
+            .contains("named by its SHA-256"),
+        "{report:#}"
     );
 }
 
