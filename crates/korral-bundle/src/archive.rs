@@ -382,9 +382,11 @@ const DEPTH: usize = 4;
 
 /// Decompresses on a second thread and hands over chunks: a `Read` of bounded memory.
 pub(crate) struct Pipe {
-    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunks: mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
     recycle: mpsc::SyncSender<Vec<u8>>,
     current: Vec<u8>,
+    /// Bytes of `current` that hold data (buffers stay at full length, unzeroed).
+    len: usize,
     pos: usize,
     done: bool,
 }
@@ -395,15 +397,12 @@ impl Pipe {
         cap: u64,
         exceeded: impl Fn(u64) -> Error + Send + 'static,
     ) -> Self {
-        let (send, chunks) = mpsc::sync_channel::<io::Result<Vec<u8>>>(DEPTH);
+        let (send, chunks) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(DEPTH);
         let (recycle, spare) = mpsc::sync_channel::<Vec<u8>>(DEPTH + 2);
         thread::spawn(move || {
             let mut produced = 0u64;
             loop {
-                let mut buf = spare
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-                buf.resize(CHUNK, 0);
+                let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
                 let mut filled = 0;
                 let result = loop {
                     match source.read(&mut buf[filled..]) {
@@ -424,9 +423,8 @@ impl Pipe {
                     let _ = send.send(Err(io::Error::other(PipeLimit(message))));
                     return;
                 }
-                buf.truncate(filled);
                 let last = filled < CHUNK || result.is_err();
-                if filled > 0 && send.send(Ok(buf)).is_err() {
+                if filled > 0 && send.send(Ok((buf, filled))).is_err() {
                     return;
                 }
                 if let Err(err) = result {
@@ -442,6 +440,7 @@ impl Pipe {
             chunks,
             recycle,
             current: Vec::new(),
+            len: 0,
             pos: 0,
             done: false,
         }
@@ -450,14 +449,17 @@ impl Pipe {
 
 impl Read for Pipe {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.current.len() {
+        while self.pos == self.len {
             if self.done {
                 return Ok(0);
             }
             match self.chunks.recv() {
-                Ok(Ok(chunk)) => {
+                Ok(Ok((chunk, len))) => {
                     let old = std::mem::replace(&mut self.current, chunk);
-                    let _ = self.recycle.try_send(old);
+                    if !old.is_empty() {
+                        let _ = self.recycle.try_send(old);
+                    }
+                    self.len = len;
                     self.pos = 0;
                 }
                 Ok(Err(err)) => {
@@ -470,7 +472,7 @@ impl Read for Pipe {
                 }
             }
         }
-        let n = buf.len().min(self.current.len() - self.pos);
+        let n = buf.len().min(self.len - self.pos);
         buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n)
