@@ -156,9 +156,34 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Config(crate::commands::config::ConfigArgs),
     /// Generate Ansible, a Flux GitOps tree and baseline manifests from cluster.yaml.
+    ///
+    /// Writes `ansible/` (inventory, group_vars, roles, playbooks), `gitops/` (Flux) and
+    /// `manifests/` (Pod Security namespaces, default-deny NetworkPolicies, NVIDIA device
+    /// plugin) into `generated/` beside cluster.yaml, or --out. The same cluster.yaml always
+    /// gives the same files. Files edited by hand since the last generate are kept unless
+    /// --force; a cluster.yaml that does not parse is refused with its line and column.
+    ///
+    /// Examples:
+    ///   korral generate                                 # ./cluster.yaml -> ./generated
+    ///   korral generate site/cluster.yaml --out build   # somewhere else
+    ///   korral generate --dry-run                       # a diff against what is on disk
+    ///   korral generate --force                         # overwrite hand edits
     #[command(verbatim_doc_comment)]
     Generate(crate::commands::generate::GenerateArgs),
     /// Provision the cluster: run ansible-playbook on what `korral generate` wrote.
+    ///
+    /// Runs `ansible-playbook -i inventory.yml site.yml` in DIR/ansible, shows each task
+    /// and each host's result as they happen, then a summary per host. Exit code 1 when a
+    /// host failed or was unreachable. Needs ansible-core on PATH
+    /// (`pipx install ansible-core`).
+    ///
+    /// Examples:
+    ///   korral provision --check                        # what would change
+    ///   korral provision                                # the whole cluster
+    ///   korral provision --limit gpu1 --tags prerequisites,gpu
+    ///   korral provision --playbook add-node --limit gpu2
+    ///   korral provision --playbook upgrade             # after changing spec.k3s.version
+    ///   korral provision -- -vv                         # extra ansible-playbook arguments
     #[command(verbatim_doc_comment)]
     Provision(crate::commands::provision::ProvisionArgs),
     /// The cluster.yaml format: its JSON Schema for editors.

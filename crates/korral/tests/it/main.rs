@@ -8,6 +8,8 @@
 //! - `events`: `korral events` filters, offline and live with --watch.
 //! - `logs`: `korral logs` across pods and containers, with follow.
 //! - `cli`: help, version and completions.
+//! - `generate`: `korral generate` (writing, dry runs, hand edits, invalid input) and
+//!   `korral provision` on this machine with the real ansible-playbook.
 //! - `bundle`: `korral bundle` create, verify, inspect, extract in every format; gpg both ways;
 //!   tampering, traversal and bombs. `keys`: `korral keys`, keys moving between gpg and korral.
 
