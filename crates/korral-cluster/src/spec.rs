@@ -38,6 +38,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The `apiVersion` this crate reads and writes.
@@ -46,25 +47,30 @@ pub const API_VERSION: &str = "korral.io/v1alpha1";
 pub const KIND: &str = "Cluster";
 
 /// A whole cluster.yaml.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cluster {
+    /// Always `korral.io/v1alpha1`.
     pub api_version: String,
+    /// Always `Cluster`.
     pub kind: String,
     pub metadata: Metadata,
     pub spec: ClusterSpec,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Names the cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metadata {
     /// The cluster's name: an RFC 1123 label. Names the Flux tree and the kubeconfig context.
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the cluster is made of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSpec {
+    /// The K3s release and how servers and agents run.
     pub k3s: K3s,
     /// How nodes get K3s and its images.
     #[serde(default)]
@@ -73,18 +79,24 @@ pub struct ClusterSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub airgap: Option<Airgap>,
     #[serde(default, skip_serializing_if = "Network::is_default")]
+    /// Tailscale and the pod and service networks.
     pub network: Network,
+    /// The machines of the cluster: at least one control plane.
     pub nodes: Vec<Node>,
+    /// The Git repository Flux reconciles the cluster from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gitops: Option<GitOps>,
+    /// Registry mirrors and credentials (K3s' `registries.yaml`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registries: Option<Registries>,
+    /// The security baseline: Pod Security levels and default-deny policies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<Security>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The K3s release and how servers and agents run.
 pub struct K3s {
     /// A K3s release, e.g. `v1.31.4+k3s1`.
     pub version: String,
@@ -100,7 +112,7 @@ pub struct K3s {
 }
 
 /// How K3s reaches the nodes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeploymentMode {
     /// Download the pinned release and check its checksum.
@@ -126,7 +138,7 @@ impl DeploymentMode {
 }
 
 /// Sources for the airgapped modes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Airgap {
     /// airgapped-local / airgapped-registry: folder holding `k3s`, `k3s-airgap-images-*.tar*`
@@ -141,9 +153,11 @@ pub struct Airgap {
     pub keyring: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Tailscale and the pod and service networks.
 pub struct Network {
+    /// Join the nodes over Tailscale and run K3s on their Tailscale addresses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tailscale: Option<Tailscale>,
     /// Pod network, default 10.42.0.0/16.
@@ -160,9 +174,11 @@ impl Network {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Tailscale between the nodes.
 pub struct Tailscale {
+    /// Whether nodes talk over Tailscale; every node then needs `tailscaleIp`.
     pub enabled: bool,
     /// The tailnet's DNS name, e.g. `example.ts.net`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,17 +189,22 @@ pub struct Tailscale {
 }
 
 /// A secret by reference: an environment variable or a file, read when it is needed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum SecretRef {
+    /// The name of an environment variable that holds the secret.
     Env(String),
+    /// The path of a file that holds the secret.
     File(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+/// What a node runs.
 pub enum Role {
+    /// A K3s server: the API server, the datastore, and workloads unless tainted.
     ControlPlane,
+    /// A K3s agent: runs workloads.
     Worker,
 }
 
@@ -196,7 +217,8 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One machine of the cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Node {
     /// The Kubernetes node name: an RFC 1123 subdomain, unique in the cluster.
@@ -209,47 +231,57 @@ pub struct Node {
     /// The node's Tailscale address (in 100.64.0.0/10) when Tailscale is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tailscale_ip: Option<String>,
+    /// `control-plane` or `worker`.
     pub role: Role,
+    /// Kubernetes labels set on the node.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     /// `key[=value]:Effect`, as `kubectl taint` writes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taints: Vec<String>,
+    /// The machine's GPUs, for the device plugin and scheduling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu: Option<Gpu>,
     /// Resources kept back for the machine's own use (kube/system reserved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved: Option<Reserved>,
+    /// How Ansible logs in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh: Option<Ssh>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+/// Who made the GPU.
 pub enum GpuVendor {
     Nvidia,
     Amd,
     Intel,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A node's GPUs.
 pub struct Gpu {
     pub vendor: GpuVendor,
+    /// How many GPUs the machine has (1 or more).
     pub count: u32,
     /// Share each GPU between this many pods (NVIDIA time-slicing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slicing: Option<TimeSlicing>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// NVIDIA time-slicing: pods that share one GPU.
 pub struct TimeSlicing {
+    /// How many pods share each GPU (2 or more to share).
     pub replicas: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Resources kept back for the machine's own use.
 pub struct Reserved {
     /// Kubernetes quantity, e.g. `500m` or `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,11 +291,14 @@ pub struct Reserved {
     pub memory: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// How Ansible logs in to the node.
 pub struct Ssh {
+    /// The login user (default: Ansible's, usually yours).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// The SSH port (default 22).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// Path of the private key file.
@@ -271,10 +306,13 @@ pub struct Ssh {
     pub key: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The Git repository Flux reconciles from.
 pub struct GitOps {
+    /// The repository URL: `ssh://…`, `https://…` or `git@host:path`.
     pub repository: String,
+    /// The branch Flux follows (default `main`).
     #[serde(default = "default_branch")]
     pub branch: String,
     /// Folder in the repository Flux reconciles, e.g. `clusters/homelab`.
@@ -286,7 +324,7 @@ fn default_branch() -> String {
 }
 
 /// Private registries and mirrors, written to K3s' `registries.yaml`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Registries {
     /// Registry host (e.g. `docker.io`) → endpoints that mirror it.
@@ -297,15 +335,19 @@ pub struct Registries {
     pub configs: BTreeMap<String, RegistryConfig>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Where to pull a registry's images from instead.
 pub struct Mirror {
+    /// Mirror URLs, tried in order (`https://mirror.example.internal:5000`).
     pub endpoints: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// How to log in to a registry and trust it.
 pub struct RegistryConfig {
+    /// The user to log in as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// The password by reference, never inline.
@@ -314,12 +356,14 @@ pub struct RegistryConfig {
     /// CA bundle file to trust for this registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
+    /// Skip TLS verification (not recommended; give `caFile` instead).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure_skip_verify: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The security baseline written into the cluster.
 pub struct Security {
     /// Pod Security Standards level enforced per namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,8 +374,9 @@ pub struct Security {
     pub default_deny_network_policies: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Pod Security Standards levels.
 pub struct PodSecurity {
     /// Level for namespaces not listed (K3s' admission default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,11 +386,15 @@ pub struct PodSecurity {
     pub namespaces: BTreeMap<String, PssLevel>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+/// A Pod Security Standards level.
 pub enum PssLevel {
+    /// No restrictions.
     Privileged,
+    /// Blocks known privilege escalations.
     Baseline,
+    /// Current hardening best practice.
     Restricted,
 }
 

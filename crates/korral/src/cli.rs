@@ -144,15 +144,59 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Keys(crate::commands::keys::KeysArgs),
     /// Write a new cluster.yaml from a template.
+    ///
+    /// Templates: minimal_dev (one machine), production_full (3 control planes with
+    /// embedded etcd, workers, a GPU node, Tailscale, Flux, a restricted baseline),
+    /// airgapped_enterprise (K3s from a signed bundle, images from a registry mirror).
+    /// On a terminal without --template it asks; otherwise flags set the name, K3s
+    /// version and first control plane. Never overwrites without --force.
+    ///
+    /// Examples:
+    ///
+    ///   korral init
+    ///
+    ///   korral init --template production_full -o prod.yaml --name prod
+    ///
+    ///   korral init -t minimal_dev --address 192.168.1.10 && korral validate
     #[command(verbatim_doc_comment)]
     Init(crate::commands::init::InitArgs),
     /// Check a cluster.yaml: every error and warning with its line and the fix.
+    ///
+    /// YAML syntax, unknown keys, addresses, RFC 1123 names, labels and taints by
+    /// Kubernetes' rules, unique nodes, control planes and etcd quorum, Tailscale
+    /// addresses, GPUs, reservations, and what each airgapped mode needs. Exits 1 when
+    /// there is an error (with --strict, a warning too).
+    ///
+    /// Examples:
+    ///
+    ///   korral validate
+    ///
+    ///   korral validate prod.yaml -o json
     #[command(verbatim_doc_comment)]
     Validate(crate::commands::validate::ValidateArgs),
     /// Add, remove, list and discover the nodes of cluster.yaml.
+    ///
+    /// Every change is checked before it is written, and keeps the file's comments and
+    /// layout; a refused change leaves the file as it was.
+    ///
+    /// Examples:
+    ///
+    ///   korral node list
+    ///
+    ///   korral node add worker3 --address 192.168.1.23 --ssh-user ubuntu
+    ///
+    ///   korral node discover --add gpu-box
     #[command(verbatim_doc_comment)]
     Node(crate::commands::node::NodeArgs),
     /// Read and change settings of cluster.yaml by dotted key.
+    ///
+    /// Examples:
+    ///
+    ///   korral config get k3s.version
+    ///
+    ///   korral config set k3s.version v1.32.1+k3s1
+    ///
+    ///   korral config set reserved.memory 2Gi --scope node:worker2
     #[command(verbatim_doc_comment)]
     Config(crate::commands::config::ConfigArgs),
     /// Generate Ansible, a Flux GitOps tree and baseline manifests from cluster.yaml.
@@ -161,7 +205,7 @@ pub enum Command {
     /// `manifests/` (Pod Security namespaces, default-deny NetworkPolicies, NVIDIA device
     /// plugin) into `generated/` beside cluster.yaml, or --out. The same cluster.yaml always
     /// gives the same files. Files edited by hand since the last generate are kept unless
-    /// --force; a cluster.yaml that does not parse is refused with its line and column.
+    /// --force; cluster.yaml is validated first and refused with its errors.
     ///
     /// Examples:
     ///   korral generate                                 # ./cluster.yaml -> ./generated
@@ -187,6 +231,8 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Provision(crate::commands::provision::ProvisionArgs),
     /// The cluster.yaml format: its JSON Schema for editors.
+    ///
+    /// Example: korral spec schema --out cluster.schema.json
     #[command(verbatim_doc_comment)]
     Spec(crate::commands::spec::SpecArgs),
     /// Print a shell completion script.
@@ -466,9 +512,9 @@ pub struct SnapshotArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
-    /// Sections of what needs attention, then the summary line.
+    /// For people: tables, or sections of what needs attention and a summary line.
     Table,
-    /// The whole report as JSON.
+    /// The whole document as JSON.
     Json,
     /// The same document as YAML.
     Yaml,

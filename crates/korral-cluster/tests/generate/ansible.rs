@@ -108,7 +108,7 @@ fn every_template_passes_syntax_check_lint_and_prerequisites_in_check_mode() {
         .iter()
         .map(|name| {
             let dir = tempfile::tempdir().unwrap();
-            util::write(&util::cluster(name), dir.path());
+            util::write(&util::template(name), dir.path());
             (*name, dir)
         })
         .collect();
@@ -137,7 +137,7 @@ fn every_template_passes_syntax_check_lint_and_prerequisites_in_check_mode() {
     for (name, dir) in &dirs {
         let output = prerequisites_in_check_mode(dir.path());
         let log = text(&output);
-        let tailscale = util::cluster(name).tailscale_enabled();
+        let tailscale = util::template(name).tailscale_enabled();
         if tailscale {
             // No Tailscale here: the role must stop at its check, with the way to fix it.
             assert!(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use korral_cluster::generate::{self, Options, Plan, STATE_FILE};
-use korral_cluster::spec::Cluster;
+use korral_cluster::{Severity, has_errors, load, validate};
 
 use crate::commands::{ExitStatus, InputError};
 use crate::printer::Printer;
@@ -32,16 +32,26 @@ pub struct GenerateArgs {
 }
 
 pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
-    // Until `korral validate` lands, cluster.yaml is checked by its types: syntax,
-    // unknown keys and wrong values are refused with their line and column.
-    let text = std::fs::read_to_string(&args.path)
-        .map_err(|err| InputError(anyhow!("cannot read `{}`: {err}", args.path.display())))?;
-    let cluster: Cluster = serde_saphyr::from_str(&text).map_err(|err| {
-        InputError(anyhow!(
-            "`{}` is not a valid cluster.yaml: {err}; fix it and run korral generate again",
-            args.path.display()
+    let loaded = load(&args.path)
+        .map_err(|err| InputError(anyhow!("{err}\nfix it and run korral generate again")))?;
+    let diagnostics = validate(&loaded);
+    // Each diagnostic says its own severity: `file:line:column: error: …` and the fix.
+    for diagnostic in &diagnostics {
+        let _ = writeln!(anstream::stderr(), "{diagnostic}");
+    }
+    if has_errors(&diagnostics) {
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        return Err(InputError(anyhow!(
+            "`{}` has {errors} error{}: fix {} and run korral generate again",
+            args.path.display(),
+            if errors == 1 { "" } else { "s" },
+            if errors == 1 { "it" } else { "them" },
         ))
-    })?;
+        .into());
+    }
 
     let base_dir = absolute(args.path.parent().unwrap_or(Path::new("")))?;
     let out = match &args.out {
@@ -52,7 +62,7 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
             .unwrap_or(Path::new(""))
             .join("generated"),
     };
-    let tree = generate::generate(&cluster, &Options { base_dir })
+    let tree = generate::generate(&loaded.cluster, &Options { base_dir })
         .map_err(|err| InputError(err.into()))?;
     let plan = Plan::new(&tree, &out)?;
     let kept: Vec<&str> = plan

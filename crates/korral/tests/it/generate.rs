@@ -123,20 +123,26 @@ fn dry_run_prints_a_diff_and_hand_edits_are_kept_until_forced() {
 
 #[test]
 fn an_invalid_cluster_yaml_is_refused_and_nothing_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = korral()
-        .arg("generate")
-        .arg(fixture("unknown-key.yaml"))
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let err = stderr(&output);
-    assert!(err.contains("unknown-key.yaml"), "{err}");
-    assert!(err.contains("colour"), "{err}");
-    assert!(err.contains("run korral generate again"), "{err}");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A semantic error (validate's diagnostics) and a type error (the loader's).
+    for (file, wanted) in [
+        ("invalid.yaml", ["invalid.yaml:10:", "192.168.1.300"]),
+        ("unknown-key.yaml", ["unknown-key.yaml:", "colour"]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = korral()
+            .arg("generate")
+            .arg(fixture(file))
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let err = stderr(&output);
+        for text in wanted.iter().chain(&["run korral generate again"]) {
+            assert!(err.contains(text), "{file}: `{text}` missing from {err}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }
 
 #[test]

@@ -1,0 +1,365 @@
+//! `config get|set|unset` and `node add|remove`: changes by dotted key, typed by the model,
+//! made as text edits (see [`crate::edit`]) so comments and layout stay.
+
+use serde_json::Value as Json;
+
+use crate::edit::{self, EditError, Edited};
+use crate::load::Loaded;
+use crate::spec::{Cluster, Node, Role};
+use crate::tree::{FieldPath, Segment};
+
+/// Keys of a node, for `--scope`, in the order the model declares them.
+pub(crate) const NODE_KEYS: &[&str] = &[
+    "name",
+    "hostname",
+    "address",
+    "tailscaleIp",
+    "role",
+    "labels",
+    "taints",
+    "gpu",
+    "reserved",
+    "ssh",
+];
+
+/// Which nodes a node-level key applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    ControlPlane,
+    Workers,
+    Node(String),
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "all" => Ok(Self::All),
+            "control-plane" | "control-planes" => Ok(Self::ControlPlane),
+            "workers" | "worker" => Ok(Self::Workers),
+            _ => match text.strip_prefix("node:") {
+                Some(name) if !name.is_empty() => Ok(Self::Node(name.to_owned())),
+                _ => Err(format!(
+                    "`{text}` is not a scope; use all, control-plane, workers or node:NAME"
+                )),
+            },
+        }
+    }
+}
+
+/// The full path of a cluster-level key. `spec.` may be left out (`k3s.version`), and
+/// `name` is `metadata.name`.
+pub fn cluster_key(key: &str) -> Result<FieldPath, EditError> {
+    let path = FieldPath::parse(key).ok_or_else(|| {
+        EditError::Refused(format!(
+            "`{key}` is not a key; write it dotted, e.g. `k3s.version` or `nodes[0].ssh.user`"
+        ))
+    })?;
+    let first = match path.0.first() {
+        Some(Segment::Key(first)) => first.as_str(),
+        _ => return Err(EditError::Refused("the key is empty".to_owned())),
+    };
+    Ok(match first {
+        "apiVersion" | "kind" | "metadata" | "spec" => path,
+        "name" if path.0.len() == 1 => FieldPath::parse("metadata.name").unwrap_or_default(),
+        _ if NODE_KEYS.contains(&first) => {
+            return Err(EditError::Refused(format!(
+                "`{key}` is a node setting: add --scope all|control-plane|workers|node:NAME"
+            )));
+        }
+        _ => {
+            let mut segments = vec![Segment::Key("spec".to_owned())];
+            segments.extend(path.0);
+            FieldPath(segments)
+        }
+    })
+}
+
+/// The paths of `key` (a node-level key such as `labels.zone`) in the nodes of `scope`,
+/// with each node's name.
+pub fn node_keys(
+    cluster: &Cluster,
+    key: &str,
+    scope: &Scope,
+) -> Result<Vec<(String, FieldPath)>, EditError> {
+    let relative = FieldPath::parse(key)
+        .filter(|p| !p.0.is_empty())
+        .ok_or_else(|| {
+            EditError::Refused(format!(
+                "`{key}` is not a key; write it dotted, e.g. `ssh.user` or `labels.zone`"
+            ))
+        })?;
+    let selected: Vec<(usize, &Node)> = cluster
+        .spec
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, node)| match scope {
+            Scope::All => true,
+            Scope::ControlPlane => node.role == Role::ControlPlane,
+            Scope::Workers => node.role == Role::Worker,
+            Scope::Node(name) => node.name == *name,
+        })
+        .collect();
+    if selected.is_empty() {
+        return Err(EditError::Refused(match scope {
+            Scope::Node(name) => {
+                format!("there is no node `{name}`; `korral node list` shows them")
+            }
+            _ => "no node is in that scope".to_owned(),
+        }));
+    }
+    Ok(selected
+        .into_iter()
+        .map(|(index, node)| {
+            let mut segments = vec![
+                Segment::Key("spec".to_owned()),
+                Segment::Key("nodes".to_owned()),
+                Segment::Index(index),
+            ];
+            segments.extend(relative.0.iter().cloned());
+            (node.name.clone(), FieldPath(segments))
+        })
+        .collect())
+}
+
+/// The value at `path`, as the model holds it (defaults included where the model writes
+/// them); `None` when it is not set.
+pub fn get(cluster: &Cluster, path: &FieldPath) -> Option<Json> {
+    let mut value = serde_json::to_value(cluster).ok()?;
+    for segment in &path.0 {
+        value = match (value, segment) {
+            (Json::Object(mut map), Segment::Key(key)) => map.remove(key)?,
+            (Json::Array(mut items), Segment::Index(index)) if *index < items.len() => {
+                items.swap_remove(*index)
+            }
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+fn put(value: &mut Json, path: &[Segment], new: Option<Json>) -> Result<(), String> {
+    let Some((first, rest)) = path.split_first() else {
+        *value = new.unwrap_or(Json::Null);
+        return Ok(());
+    };
+    match (value, first) {
+        (Json::Object(map), Segment::Key(key)) => {
+            if rest.is_empty() {
+                match new {
+                    Some(new) => {
+                        map.insert(key.clone(), new);
+                    }
+                    None => {
+                        map.remove(key);
+                    }
+                }
+                return Ok(());
+            }
+            let child = map
+                .entry(key.clone())
+                .or_insert_with(|| Json::Object(serde_json::Map::new()));
+            if child.is_null() {
+                *child = Json::Object(serde_json::Map::new());
+            }
+            put(child, rest, new)
+        }
+        (Json::Array(items), Segment::Index(index)) => match items.get_mut(*index) {
+            Some(child) => put(child, rest, new),
+            None => Err(format!("there is no item [{index}]")),
+        },
+        _ => Err("it holds a value, not settings".to_owned()),
+    }
+}
+
+/// The model with `paths` set to `value` (or removed): `None` when the model refuses it.
+fn changed(
+    cluster: &Cluster,
+    paths: &[FieldPath],
+    value: Option<&Json>,
+) -> Result<Cluster, String> {
+    let mut json = serde_json::to_value(cluster).map_err(|e| e.to_string())?;
+    for path in paths {
+        put(&mut json, &path.0, value.cloned())?;
+    }
+    serde_json::from_value(json).map_err(|e| e.to_string())
+}
+
+/// Sets `paths` to `value`, typed by the model: `true` is a bool where the field is one,
+/// `22` a number, and both stay strings where the field is a string (a label value).
+/// A flow list or mapping (`[a, b]`, `{cpu: 1}`) sets a whole list or mapping.
+pub fn set(loaded: &Loaded, paths: &[FieldPath], value: &str) -> Result<Edited, EditError> {
+    let typed: Option<Json> = serde_saphyr::from_str(value).ok();
+    let candidates = typed
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .chain(std::iter::once(Json::String(value.to_owned())));
+    let mut last_error = String::new();
+    for candidate in candidates {
+        match changed(&loaded.cluster, paths, Some(&candidate)) {
+            Ok(expected) => {
+                let rendered = edit::flow(&candidate);
+                let mut text = loaded.text.clone();
+                for path in paths {
+                    text = edit::set(&text, path, &rendered)?;
+                }
+                return edit::check(loaded, &text, &expected);
+            }
+            Err(err) => last_error = err,
+        }
+    }
+    let shown: Vec<String> = paths.iter().map(ToString::to_string).collect();
+    Err(EditError::Refused(format!(
+        "cannot set `{}` to `{value}`: {last_error}",
+        shown.join("`, `")
+    )))
+}
+
+/// Removes `paths`.
+pub fn unset(loaded: &Loaded, paths: &[FieldPath]) -> Result<Edited, EditError> {
+    let expected = changed(&loaded.cluster, paths, None)
+        .map_err(|err| EditError::Refused(format!("cannot remove it: {err}")))?;
+    let mut text = loaded.text.clone();
+    for path in paths {
+        if loaded.root.get(path).is_some() {
+            text = edit::remove(&text, path)?;
+        }
+    }
+    edit::check(loaded, &text, &expected)
+}
+
+/// Adds `node` at the end of `spec.nodes`.
+pub fn add_node(loaded: &Loaded, node: Node) -> Result<Edited, EditError> {
+    if loaded.cluster.node(&node.name).is_some() {
+        return Err(EditError::Refused(format!(
+            "there is already a node `{}`; choose another name, or `korral node remove {}` first",
+            node.name, node.name
+        )));
+    }
+    let mut expected = loaded.cluster.clone();
+    let block = edit::node_block(&node);
+    expected.spec.nodes.push(node);
+    let path = FieldPath::parse("spec.nodes").unwrap_or_default();
+    let text = edit::append(&loaded.text, &path, &block)?;
+    edit::check(loaded, &text, &expected)
+}
+
+/// Removes the nodes called `names`.
+pub fn remove_nodes(loaded: &Loaded, names: &[String]) -> Result<Edited, EditError> {
+    let mut indexes = Vec::new();
+    for name in names {
+        let index = loaded
+            .cluster
+            .spec
+            .nodes
+            .iter()
+            .position(|node| node.name == *name)
+            .ok_or_else(|| {
+                EditError::Refused(format!(
+                    "there is no node `{name}`; `korral node list` shows them"
+                ))
+            })?;
+        indexes.push(index);
+    }
+    indexes.sort_unstable();
+    indexes.dedup();
+    let mut expected = loaded.cluster.clone();
+    let mut text = loaded.text.clone();
+    // From the last, so the earlier indexes stay right.
+    for index in indexes.into_iter().rev() {
+        expected.spec.nodes.remove(index);
+        let path = FieldPath::parse("spec.nodes")
+            .unwrap_or_default()
+            .index(index);
+        text = edit::remove(&text, &path)?;
+    }
+    edit::check(loaded, &text, &expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded() -> Loaded {
+        Loaded::parse(
+            "cluster.yaml",
+            crate::templates::template("production_full").unwrap().text,
+        )
+        .unwrap()
+    }
+
+    fn key(text: &str) -> FieldPath {
+        cluster_key(text).unwrap()
+    }
+
+    #[test]
+    fn short_keys_mean_spec_and_metadata() {
+        assert_eq!(key("k3s.version").to_string(), "spec.k3s.version");
+        assert_eq!(key("spec.k3s.version").to_string(), "spec.k3s.version");
+        assert_eq!(key("name").to_string(), "metadata.name");
+        let err = cluster_key("ssh.user").unwrap_err().to_string();
+        assert!(err.contains("--scope"), "{err}");
+    }
+
+    #[test]
+    fn values_are_typed_by_the_model() {
+        let loaded = loaded();
+        let edited = set(&loaded, &[key("k3s.embeddedEtcd")], "true").unwrap();
+        assert!(edited.loaded.cluster.spec.k3s.embedded_etcd);
+        let paths: Vec<FieldPath> = node_keys(&loaded.cluster, "labels.ready", &Scope::Workers)
+            .unwrap()
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        let edited = set(&loaded, &paths, "true").unwrap();
+        for node in edited.loaded.cluster.workers() {
+            assert_eq!(node.labels["ready"], "true");
+        }
+        assert!(edited.loaded.text.contains("ready: \"true\""));
+        let err = set(&loaded, &[key("k3s.embeddedEtcd")], "maybe").unwrap_err();
+        assert!(err.to_string().contains("embeddedEtcd"), "{err}");
+    }
+
+    #[test]
+    fn a_refused_edit_reports_the_validation_error() {
+        let loaded = loaded();
+        let paths: Vec<FieldPath> =
+            node_keys(&loaded.cluster, "address", &Scope::Node("cp2".into()))
+                .unwrap()
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect();
+        let err = set(&loaded, &paths, "192.168.10.11")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("already node `cp1`"), "{err}");
+    }
+
+    #[test]
+    fn nodes_are_added_and_removed_keeping_comments() {
+        let loaded = loaded();
+        let mut node = loaded.cluster.node("worker1").unwrap().clone();
+        node.name = "worker3".into();
+        node.address = "192.168.10.23".into();
+        node.tailscale_ip = Some("100.64.0.23".into());
+        let added = add_node(&loaded, node).unwrap();
+        assert_eq!(added.loaded.cluster.spec.nodes.len(), 7);
+        assert!(added.loaded.text.contains("# --- workers ---"));
+        let removed = remove_nodes(&added.loaded, &["gpu1".into()]).unwrap();
+        assert!(removed.loaded.cluster.node("gpu1").is_none());
+        assert!(
+            !removed.loaded.text.contains("A GPU box"),
+            "{}",
+            removed.loaded.text
+        );
+        assert!(
+            removed
+                .loaded
+                .text
+                .contains("# A workstation someone also uses")
+        );
+    }
+}
