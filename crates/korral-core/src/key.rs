@@ -54,7 +54,7 @@ pub fn builtin_scope(group: &str, kind: &str) -> Option<Scope> {
         | ("node.k8s.io", "RuntimeClass")
         | ("certificates.k8s.io", "CertificateSigningRequest")
         | ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration")
-        | ("policy", "PodSecurityPolicy") => Cluster,
+        | ("policy" | "extensions", "PodSecurityPolicy") => Cluster,
         (
             "",
             "Pod"
@@ -76,6 +76,7 @@ pub fn builtin_scope(group: &str, kind: &str) -> Option<Scope> {
             "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "ControllerRevision",
         )
         | ("batch", "Job" | "CronJob")
+        | ("extensions", "Deployment" | "ReplicaSet" | "DaemonSet" | "Ingress" | "NetworkPolicy")
         | ("autoscaling", "HorizontalPodAutoscaler")
         | ("autoscaling.k8s.io", "VerticalPodAutoscaler")
         | ("policy", "PodDisruptionBudget")
@@ -163,6 +164,10 @@ mod tests {
     fn builtin_scopes() {
         assert_eq!(builtin_scope("", "Node"), Some(Scope::Cluster));
         assert_eq!(builtin_scope("", "Pod"), Some(Scope::Namespaced));
+        assert_eq!(
+            builtin_scope("extensions", "Deployment"),
+            Some(Scope::Namespaced)
+        );
         assert_eq!(builtin_scope("example.com", "Widget"), None);
     }
 }

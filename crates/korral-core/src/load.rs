@@ -33,6 +33,7 @@ const STDIN_NAME: &str = "<stdin>";
 #[derive(Debug, Default)]
 pub struct Loader {
     paths: Vec<PathBuf>,
+    skip_malformed: bool,
 }
 
 impl Loader {
@@ -55,10 +56,24 @@ impl Loader {
         self
     }
 
-    /// Reads every path. Any malformed document fails the whole load, so no caller ever
-    /// sees part of an input.
+    /// Skips malformed documents instead of failing: a YAML document with bad syntax or
+    /// a duplicate key, or a document that is not a Kubernetes object, becomes a
+    /// [`Warning::Malformed`] naming its file, line and column, and the other documents
+    /// of its file are read. A JSON text with bad syntax cannot be split safely, so it
+    /// is skipped whole. Missing paths and empty folders still fail the load.
+    ///
+    /// For readers that report on what they can read (`korral audit`) and say what they
+    /// could not; by default any malformed document fails the whole load.
+    #[must_use]
+    pub fn skip_malformed(mut self) -> Self {
+        self.skip_malformed = true;
+        self
+    }
+
+    /// Reads every path. Unless [`Loader::skip_malformed`] is set, any malformed
+    /// document fails the whole load, so no caller sees part of an input.
     pub fn load(&self) -> Result<ObjectSet> {
-        let mut reader = Reader::default();
+        let mut reader = self.reader();
         for path in &self.paths {
             if path.as_os_str() == "-" {
                 let mut text = String::new();
@@ -88,9 +103,21 @@ impl Loader {
     /// Reads one text as if it were a file named `name`; for tests and for input that
     /// arrives by other means than a path.
     pub fn load_str(name: &str, text: &str) -> Result<ObjectSet> {
-        let mut reader = Reader::default();
+        Self::new().read_str(name, text)
+    }
+
+    /// Like [`Loader::load_str`], with this loader's settings.
+    pub fn read_str(&self, name: &str, text: &str) -> Result<ObjectSet> {
+        let mut reader = self.reader();
         reader.text(name.to_owned(), text.to_owned(), Strictness::Explicit)?;
         Ok(reader.finish())
+    }
+
+    fn reader(&self) -> Reader {
+        Reader {
+            skip_malformed: self.skip_malformed,
+            ..Reader::default()
+        }
     }
 }
 
@@ -108,6 +135,7 @@ struct Reader {
     files: Vec<String>,
     objects: Vec<Object>,
     warnings: Vec<Warning>,
+    skip_malformed: bool,
 }
 
 impl Reader {
@@ -129,6 +157,7 @@ impl Reader {
             file,
             name: self.files.last().map_or("", String::as_str),
             strictness,
+            skip_malformed: self.skip_malformed,
             converted: false,
             objects: &mut self.objects,
             warnings: &mut self.warnings,
@@ -154,6 +183,14 @@ impl Reader {
                 sink.converted = true;
                 yaml::read(&text, &mut sink).map_err(|_| json_error)
             }
+            Err(error) if sink.skip_malformed => {
+                // JSON that does not parse cannot be split into objects safely: the
+                // whole text is the broken document.
+                sink.objects.truncate(objects);
+                sink.warnings.truncate(warnings);
+                sink.warnings.push(malformed(error));
+                Ok(())
+            }
             result => result,
         }
     }
@@ -168,6 +205,8 @@ struct Sink<'a> {
     file: FileId,
     name: &'a str,
     strictness: Strictness,
+    /// Whether a malformed document is a warning rather than an error.
+    skip_malformed: bool,
     /// Whether object texts were converted from YAML (their positions are not the
     /// file's).
     converted: bool,
@@ -185,11 +224,25 @@ impl Sink<'_> {
         }
     }
 
+    /// Fails the load with `error`, or records it and goes on when malformed documents
+    /// are skipped.
+    fn malformed(&mut self, error: Error) -> Result<()> {
+        if self.skip_malformed {
+            self.warnings.push(malformed(error));
+            Ok(())
+        } else {
+            Err(error)
+        }
+    }
+
     /// Records a document that is not a Kubernetes object: an error or a warning,
     /// depending on how the file was named.
     fn not_an_object(&mut self, line: usize, reason: String) -> Result<()> {
         match self.strictness {
-            Strictness::Explicit => Err(self.parse_error(line, 1, reason)),
+            Strictness::Explicit => {
+                let error = self.parse_error(line, 1, reason);
+                self.malformed(error)
+            }
             Strictness::InFolder => {
                 self.warnings.push(Warning::Skipped {
                     at: format!("{}:{line}", self.name),
@@ -227,7 +280,8 @@ impl Sink<'_> {
                 } else {
                     shift(line, err.line(), err.column())
                 };
-                return Err(self.parse_error(l, c, message));
+                let error = self.parse_error(l, c, message);
+                return self.malformed(error);
             }
         };
         let source = Source {
@@ -241,6 +295,25 @@ impl Sink<'_> {
             }
             Err(reason) => self.not_an_object(line, reason),
         }
+    }
+}
+
+/// The warning for a document skipped by [`Loader::skip_malformed`].
+fn malformed(error: Error) -> Warning {
+    match error {
+        Error::Parse {
+            file,
+            line,
+            column,
+            message,
+        } => Warning::Malformed {
+            at: format!("{file}:{line}:{column}"),
+            reason: message,
+        },
+        other => Warning::Malformed {
+            at: String::new(),
+            reason: other.to_string(),
+        },
     }
 }
 

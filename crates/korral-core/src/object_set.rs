@@ -29,6 +29,15 @@ pub enum Warning {
         /// Why it is not an object.
         reason: String,
     },
+    /// A malformed document (bad syntax, a duplicate key, not a Kubernetes object) that
+    /// a loader told to [skip malformed documents](crate::Loader::skip_malformed) left
+    /// out; the rest of its file was read.
+    Malformed {
+        /// `file:line:column` of the error.
+        at: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -39,6 +48,9 @@ impl fmt::Display for Warning {
                 "{key} is defined twice ({first} and {second}); the later one at {second} is used"
             ),
             Self::Skipped { at, reason } => write!(f, "{at}: skipped: {reason}"),
+            Self::Malformed { at, reason } => {
+                write!(f, "{at}: skipped a malformed document: {reason}")
+            }
         }
     }
 }

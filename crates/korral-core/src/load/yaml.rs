@@ -23,13 +23,19 @@ pub(super) fn read(text: &str, sink: &mut Sink<'_>) -> Result<()> {
             continue;
         };
         let at = |line: u64| doc.first_line + usize::try_from(line).unwrap_or(1).max(1) - 1;
-        let parsed: Document = serde_saphyr::from_str_with_options(&doc.text, options.clone())
-            .map_err(|err| {
+        let parsed: Document = match serde_saphyr::from_str_with_options(&doc.text, options.clone())
+        {
+            Ok(parsed) => parsed,
+            Err(err) => {
                 let (line, column) = err
                     .location()
                     .map_or((content_line, 1), |l| (at(l.line()), l.column() as usize));
-                sink.parse_error(line, column.max(1), message(&err))
-            })?;
+                let error = sink.parse_error(line, column.max(1), message(&err));
+                // Only this document is lost when malformed documents are skipped.
+                sink.malformed(error)?;
+                continue;
+            }
+        };
         let Document { mut fields, items } = parsed;
         let kind = fields
             .get("kind")
@@ -82,8 +88,15 @@ fn options() -> Options {
 fn message(err: &serde_saphyr::Error) -> String {
     let text = err.without_snippet().to_string();
     let text = text.lines().next().unwrap_or_default();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
+    let text = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    // The parser's hint names its own option, which means nothing to a user.
+    match text.split_once(", set DuplicateKeyPolicy") {
+        Some((head, _)) => {
+            format!("{head}; is a `---` missing between two objects? A key may appear once")
+        }
         None => text.to_owned(),
     }
 }

@@ -189,6 +189,52 @@ fn malformed_yaml_names_file_line_and_column() {
 }
 
 #[test]
+fn skip_malformed_loses_only_the_broken_document() {
+    // A missing `---` gives the second document duplicate keys; the third has bad
+    // syntax; the fourth is not an object. The objects around them are still read.
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n\
+apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: b\n\
+apiVersion: v1\nkind: Service\nmetadata:\n  name: c\n---\n\
+apiVersion: v1\nkind: Secret\nmetadata:\n  name: [unclosed\n---\n\
+replicas: 3\n---\n\
+apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n";
+    assert!(Loader::load_str("bad.yaml", text).is_err());
+    let set = Loader::new()
+        .skip_malformed()
+        .read_str("bad.yaml", text)
+        .unwrap();
+    let names: Vec<&str> = set
+        .objects()
+        .iter()
+        .map(korral_core::Object::name)
+        .collect();
+    assert_eq!(names, ["a", "d"]);
+    let warnings: Vec<String> = set.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("bad.yaml:10:1: skipped a malformed document: duplicate mapping key: apiVersion; is a `---` missing"),
+        "{warnings:?}"
+    );
+    assert!(warnings[1].starts_with("bad.yaml:18:9: "), "{warnings:?}");
+    assert!(
+        warnings[2]
+            .starts_with("bad.yaml:20:1: skipped a malformed document: not a Kubernetes object"),
+        "{warnings:?}"
+    );
+
+    let json = Loader::new()
+        .skip_malformed()
+        .read_str("bad.json", "{\"apiVersion\": \"v1\",, }")
+        .unwrap();
+    assert!(json.is_empty());
+    assert!(
+        matches!(json.warnings(), [Warning::Malformed { at, .. }] if at == "bad.json:1:21"),
+        "{:?}",
+        json.warnings()
+    );
+}
+
+#[test]
 fn malformed_json_names_file_line_and_column() {
     let text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {\"kind\": \"Pod\",, }\n  ]\n}";
     let err = Loader::load_str("bad.json", text).unwrap_err();
