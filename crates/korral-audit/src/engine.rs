@@ -1,0 +1,468 @@
+//! Running the rules over an object set.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use korral_core::ObjectSet;
+use korral_topology::{InferOptions, infer};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, ObjectRef, Severity, Standard};
+use crate::locate::{self, Text};
+use crate::pod::pod_specs;
+use crate::registry::RULES;
+use crate::rule::{Check, Cx, Emit, Pod, RawFinding, Rule, Target};
+use crate::suppress::{Baseline, Config, IGNORE_ANNOTATION, Ignore, REASON_ANNOTATION, ignored};
+
+/// The newest Kubernetes minor version the deprecation data knows; the default target.
+pub const LATEST_KUBE_VERSION: (u32, u32) = (1, 34);
+
+/// What to audit and what to report.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Only rules of these standards; every rule when empty.
+    pub standards: Vec<Standard>,
+    /// Only findings at or above this severity.
+    pub min_severity: Severity,
+    /// The Kubernetes version deprecations are judged against (major, minor).
+    pub kube_version: (u32, u32),
+    /// Only objects of this namespace (cluster-scoped objects are left out).
+    pub namespace: Option<String>,
+    /// Disabled rules and exclusions.
+    pub config: Config,
+    /// Known findings not to report again.
+    pub baseline: Option<Baseline>,
+    /// File texts by file name, for files that cannot be read again (standard input);
+    /// other files are read from disk to find the lines of fields.
+    pub texts: HashMap<String, String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            standards: Vec::new(),
+            min_severity: Severity::Info,
+            kube_version: LATEST_KUBE_VERSION,
+            namespace: None,
+            config: Config::default(),
+            baseline: None,
+            texts: HashMap::new(),
+        }
+    }
+}
+
+/// Parses `1.29`, `v1.29.3` into (1, 29).
+pub fn parse_kube_version(text: &str) -> Result<(u32, u32)> {
+    let err = || Error::KubeVersion(text.to_owned());
+    let trimmed = text.trim().trim_start_matches('v');
+    let mut parts = trimmed.split('.');
+    let major = parts.next().and_then(|p| p.parse().ok()).ok_or_else(err)?;
+    let minor = parts
+        .next()
+        .map(|p| p.trim_end_matches('+'))
+        .and_then(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .ok_or_else(err)?;
+    Ok((major, minor))
+}
+
+/// The findings of an audit and their summary.
+///
+/// JSON shape (a public contract): `{"findings":[Finding…],"summary":{…}}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What was found, sorted by file, object and line.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+    /// Things the user should know (ignore annotations without a reason).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+    /// The codes of the rules that ran.
+    #[serde(skip)]
+    pub rules: Vec<&'static str>,
+}
+
+/// The counts of a report.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Findings reported.
+    pub total: usize,
+    /// Findings by severity.
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    /// Objects audited.
+    pub objects: usize,
+    /// Objects with at least one finding.
+    pub objects_with_findings: usize,
+    /// Rules that ran.
+    pub rules: usize,
+    /// Findings left out by an annotation or the config file.
+    pub suppressed: usize,
+    /// Findings left out because the baseline knows them.
+    pub baselined: usize,
+    /// The Kubernetes version deprecations were judged against.
+    pub kube_version: String,
+}
+
+impl Report {
+    /// The findings at or above `severity`.
+    pub fn at_least(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= severity)
+            .count()
+    }
+}
+
+/// Whether a rule runs under these options.
+fn selected(rule: &Rule, options: &Options) -> bool {
+    (options.standards.is_empty() || rule.standards.iter().any(|s| options.standards.contains(s)))
+        && rule.severity >= options.min_severity
+        && !options.config.disabled(rule.code)
+}
+
+/// Audits `set` with every selected rule.
+pub fn audit(set: &ObjectSet, options: &Options) -> Report {
+    let rules: Vec<&Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| selected(r, options))
+        .collect();
+    audit_with(set, options, &rules)
+}
+
+/// Audits `set` with the given rules only (for tests and `--rule`).
+pub fn audit_rules(set: &ObjectSet, options: &Options, codes: &[&str]) -> Result<Report> {
+    let mut rules = Vec::new();
+    for code in codes {
+        rules.push(
+            crate::registry::rule(code).ok_or_else(|| Error::UnknownRule((*code).to_owned()))?,
+        );
+    }
+    Ok(audit_with(set, options, &rules))
+}
+
+fn audit_with(set: &ObjectSet, options: &Options, rules: &[&Rule]) -> Report {
+    let objects = set.objects();
+    let values = trees(objects);
+    let pods: Vec<_> = objects
+        .iter()
+        .zip(&values)
+        .map(|(o, v)| pod_specs(o.group(), o.kind(), v))
+        .collect();
+    let graph = infer(set, InferOptions::default());
+    let mut node_of = vec![usize::MAX; objects.len()];
+    for (i, node) in graph.nodes().iter().enumerate() {
+        node_of[node.object] = i;
+    }
+    let controlled = crate::rule::controlled(set);
+    let cx = Cx {
+        set,
+        values: &values,
+        graph: &graph,
+        node_of: &node_of,
+        pods: &pods,
+        controlled: &controlled,
+        kube_version: options.kube_version,
+    };
+
+    let raw = run_rules(&cx, rules, &values, &pods, &controlled);
+
+    let mut report = Report {
+        findings: Vec::new(),
+        summary: Summary {
+            objects: objects.len(),
+            rules: rules.len(),
+            kube_version: format!("{}.{}", options.kube_version.0, options.kube_version.1),
+            ..Summary::default()
+        },
+        warnings: Vec::new(),
+        rules: rules.iter().map(|r| r.code).collect(),
+    };
+    let mut seen = HashSet::new();
+    let mut annotations: HashMap<usize, Ignore> = HashMap::new();
+    // Per file: (finding, object) pairs whose field lines are still to be found.
+    let mut by_file: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
+    for (rule, found) in raw {
+        let object = &objects[found.object];
+        if let Some(ns) = &options.namespace
+            && object.namespace() != Some(ns.as_str())
+        {
+            continue;
+        }
+        if !seen.insert((
+            rule.code,
+            found.object,
+            found.path.clone(),
+            found.message.clone(),
+        )) {
+            continue;
+        }
+        let source = object.source();
+        let index = found.object;
+        let finding = new_finding(set, rule, object, found);
+        let ignore = annotations.entry(index).or_insert_with(|| {
+            let ignore = ignored(&object.annotations());
+            if matches!(ignore, Ignore::NoReason) {
+                report.warnings.push(format!(
+                    "{} ({}): `{IGNORE_ANNOTATION}` is not honoured without `{REASON_ANNOTATION}`; add a reason saying why the findings are accepted",
+                    object.key(),
+                    set.location(object)
+                ));
+            }
+            ignore
+        });
+        if matches!(ignore, Ignore::Codes(codes) if codes.iter().any(|c| c == rule.code))
+            || options.config.excludes(&finding)
+        {
+            report.summary.suppressed += 1;
+            continue;
+        }
+        if options
+            .baseline
+            .as_ref()
+            .is_some_and(|b| b.contains(&finding))
+        {
+            report.summary.baselined += 1;
+            continue;
+        }
+        if finding.file.is_some() {
+            by_file
+                .entry(source.file.0)
+                .or_default()
+                .push((report.findings.len(), index));
+        }
+        report.findings.push(finding);
+    }
+
+    locate_fields(set, options, &mut report, by_file);
+
+    finish(&mut report);
+    report
+}
+
+/// Every object's JSON tree, the largest single cost of an audit, parsed on all
+/// cores when there are enough objects to be worth a thread.
+fn trees(objects: &[korral_core::Object]) -> Vec<Value> {
+    const PER_THREAD: usize = 500;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(objects.len() / PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return objects.iter().map(|o| o.raw().to_value()).collect();
+    }
+    let chunk = objects.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = objects
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(|o| o.raw().to_value()).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| {
+                part.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// A finding of `rule` on `object`, on the object's line until its field is located.
+fn new_finding(
+    set: &ObjectSet,
+    rule: &Rule,
+    object: &korral_core::Object,
+    found: RawFinding,
+) -> Finding {
+    let source = object.source();
+    Finding {
+        code: rule.code.to_owned(),
+        severity: rule.severity,
+        object: ObjectRef {
+            kind: object.kind().to_owned(),
+            namespace: object.namespace().map(str::to_owned),
+            name: object.name().to_owned(),
+        },
+        file: (source.line > 0).then(|| set.file_name(source.file).to_owned()),
+        line: source.line,
+        path: found.path,
+        message: found.message,
+        fix: rule.fix.trim().to_owned(),
+        standards: rule.standards.to_vec(),
+        object_line: source.line,
+    }
+}
+
+/// Sorts the findings by file, object and line, and counts them.
+fn finish(report: &mut Report) {
+    report.findings.sort_by(|a, b| {
+        (&a.file, a.object_line, &a.object, a.line, &a.code, &a.path).cmp(&(
+            &b.file,
+            b.object_line,
+            &b.object,
+            b.line,
+            &b.code,
+            &b.path,
+        ))
+    });
+    let s = &mut report.summary;
+    s.total = report.findings.len();
+    for f in &report.findings {
+        *match f.severity {
+            Severity::Critical => &mut s.critical,
+            Severity::High => &mut s.high,
+            Severity::Medium => &mut s.medium,
+            Severity::Low => &mut s.low,
+            Severity::Info => &mut s.info,
+        } += 1;
+    }
+    s.objects_with_findings = report
+        .findings
+        .iter()
+        .map(|f| &f.object)
+        .collect::<HashSet<_>>()
+        .len();
+}
+
+/// Every rule's raw findings, in rule order.
+fn run_rules<'r>(
+    cx: &Cx<'_>,
+    rules: &[&'r Rule],
+    values: &[Value],
+    pods: &[Vec<crate::pod::PodSpecAt>],
+    controlled: &[bool],
+) -> Vec<(&'r Rule, RawFinding)> {
+    let objects = cx.set.objects();
+    let mut raw: Vec<(&'r Rule, RawFinding)> = Vec::new();
+    for rule in rules {
+        let mut emit = Emit::default();
+        match rule.check {
+            Check::Pod(check) => {
+                for (index, object) in objects.iter().enumerate() {
+                    if controlled[index] {
+                        continue;
+                    }
+                    for at in &pods[index] {
+                        let Some(spec) = crate::pod::resolve(&values[index], &at.spec_path) else {
+                            continue;
+                        };
+                        let pod = Pod {
+                            cx,
+                            index,
+                            object,
+                            spec,
+                            meta: crate::pod::resolve(&values[index], &at.meta_path),
+                            at,
+                        };
+                        check(&pod, &mut emit);
+                    }
+                }
+            }
+            Check::Object(check) => {
+                for (index, object) in objects.iter().enumerate() {
+                    let target = Target {
+                        cx,
+                        index,
+                        object,
+                        value: &values[index],
+                    };
+                    check(&target, &mut emit);
+                }
+            }
+            Check::Set(check) => check(cx, &mut emit),
+        }
+        raw.extend(emit.found.into_iter().map(|f| (*rule, f)));
+    }
+    raw
+}
+
+/// Moves each finding's line from its object to the offending field. An object read
+/// from JSON is its own text, a slice of the file, so only YAML files are read again
+/// (once each).
+fn locate_fields(
+    set: &ObjectSet,
+    options: &Options,
+    report: &mut Report,
+    by_file: BTreeMap<u32, Vec<(usize, usize)>>,
+) {
+    for (file, pairs) in by_file {
+        let name = set.file_name(korral_core::FileId(file));
+        let given = options.texts.get(name).map(String::as_str);
+        let json = match given {
+            Some(text) => starts_like_json(text.as_bytes()),
+            None => file_starts_like_json(name),
+        };
+        if json {
+            for (index, object) in pairs {
+                let finding = &mut report.findings[index];
+                if !finding.path.is_empty() {
+                    let raw = set.objects()[object].raw().as_str();
+                    finding.line = locate::in_json_object(raw, finding.object_line, &finding.path);
+                }
+            }
+            continue;
+        }
+        let owned;
+        let text = match given {
+            Some(text) => text,
+            None => match std::fs::read_to_string(name) {
+                Ok(text) => {
+                    owned = text;
+                    owned.as_str()
+                }
+                Err(_) => continue,
+            },
+        };
+        let text = Text::new(text.strip_prefix('\u{feff}').unwrap_or(text));
+        for (index, _) in pairs {
+            let finding = &mut report.findings[index];
+            if finding.path.is_empty() {
+                continue;
+            }
+            if let Some(line) = text.locate(finding.object_line, &finding.path) {
+                finding.line = line;
+            }
+        }
+    }
+}
+
+/// Whether a text starts like JSON (korral's loader reads it as JSON then).
+fn starts_like_json(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+/// Whether a file starts like JSON, from its first kilobytes.
+fn file_starts_like_json(path: &str) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 4096];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .is_ok_and(|n| starts_like_json(&head[..n]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kube_versions_parse_like_kubectl_prints_them() {
+        assert_eq!(parse_kube_version("1.29").unwrap(), (1, 29));
+        assert_eq!(parse_kube_version("v1.30.2").unwrap(), (1, 30));
+        assert_eq!(parse_kube_version("v1.28.3-eks-1").unwrap(), (1, 28));
+        assert_eq!(parse_kube_version("1.27+").unwrap(), (1, 27));
+        assert!(parse_kube_version("latest").is_err());
+    }
+}
