@@ -1,1 +1,302 @@
-//! `korral audit` end to end (filled in by its issue).
+//! `korral audit` end to end: formats, exit codes, stdin, suppression, rules and explain.
+
+use std::path::PathBuf;
+
+use crate::util::{korral, shop, stderr, stdout};
+
+fn mixed() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/audit/mixed.yaml")
+}
+
+#[test]
+fn findings_exit_1_and_the_table_groups_them_by_object() {
+    let output = korral()
+        .args(["audit", "--standard", "pss-baseline", "-f"])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("Deployment/shop/web  "), "{text}");
+    assert!(text.contains("critical PSB003  line 16"), "{text}");
+    assert!(
+        text.contains("spec.template.spec.containers[0].securityContext.privileged"),
+        "{text}"
+    );
+    assert!(text.contains("1 finding (1 critical)"), "{text}");
+}
+
+#[test]
+fn json_is_the_public_contract() {
+    let output = korral()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--kube-version",
+            "1.25",
+            "--fail-on",
+            "none",
+            "-f",
+        ])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let privileged = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "PSB003")
+        .unwrap();
+    // serde_json's map sorts keys; the contract is the set of them.
+    let keys: Vec<&str> = privileged
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut contract = [
+        "code",
+        "severity",
+        "object",
+        "file",
+        "line",
+        "path",
+        "message",
+        "fix",
+        "standards",
+    ];
+    contract.sort_unstable();
+    assert_eq!(keys, contract);
+    assert_eq!(
+        privileged["object"],
+        serde_json::json!({"kind": "Deployment", "namespace": "shop", "name": "web"})
+    );
+    assert_eq!(privileged["line"], 16);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "DA002")
+    );
+    assert!(report["summary"]["total"].as_u64().unwrap() > 5);
+}
+
+#[test]
+fn stdin_is_read_with_field_lines() {
+    let output = korral()
+        .args([
+            "audit",
+            "-o",
+            "json",
+            "--standard",
+            "pss-baseline",
+            "-f",
+            "-",
+        ])
+        .write_stdin(std::fs::read_to_string(mixed()).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["findings"][0]["file"], "<stdin>");
+    assert_eq!(report["findings"][0]["line"], 16);
+}
+
+#[test]
+fn fail_on_and_min_severity_filter() {
+    let output = korral()
+        .args([
+            "audit",
+            "--fail-on",
+            "critical",
+            "--standard",
+            "best-practice",
+            "-f",
+        ])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = korral()
+        .args(["audit", "--min-severity", "critical", "-o", "json", "-f"])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "critical")
+    );
+}
+
+#[test]
+fn bad_input_exits_2_and_names_the_problem() {
+    let output = korral()
+        .args(["audit", "--kube-version", "soon", "-f"])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`soon` is not a Kubernetes version"),
+        "{}",
+        stderr(&output)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("audit.yaml");
+    std::fs::write(&config, "disable: [NOPE9]\n").unwrap();
+    let output = korral()
+        .args(["audit", "--config"])
+        .arg(&config)
+        .arg("-f")
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unknown rule `NOPE9`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_malformed_document_costs_only_itself_and_exits_2() {
+    // A missing `---` gives the second document duplicate keys.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: root, namespace: shop}\n\
+spec:\n  hostPID: true\n  containers: [{name: a, image: a:1}]\n---\n\
+apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: shop}\n\
+apiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: shop}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(&file, text).unwrap();
+    for input in ["file", "stdin"] {
+        let mut command = korral();
+        command.args(["audit", "-o", "json", "--standard", "pss-baseline", "-f"]);
+        if input == "file" {
+            command.arg(&file);
+        } else {
+            command.arg("-").write_stdin(text);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{input}: {}",
+            stderr(&output)
+        );
+        let err = stderr(&output);
+        let name = if input == "file" {
+            "broken.yaml"
+        } else {
+            "<stdin>"
+        };
+        assert!(
+            err.contains(&format!(
+                "{name}:11:1: skipped a malformed document: duplicate mapping key"
+            )),
+            "{input}: {err}"
+        );
+        assert!(
+            err.contains("1 malformed document was skipped"),
+            "{input}: {err}"
+        );
+        // The rest is audited all the same.
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["findings"][0]["code"], "PSB002", "{input}");
+        assert_eq!(report["findings"][0]["line"], 5, "{input}");
+    }
+}
+
+#[test]
+fn a_json_report_is_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let output = korral()
+        .args(["audit", "-o", "json", "--fail-on", "none", "--out"])
+        .arg(&baseline)
+        .arg("-f")
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let output = korral()
+        .args(["audit", "--baseline"])
+        .arg(&baseline)
+        .arg("-f")
+        .arg(mixed())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with("0 findings"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn sarif_and_junit_carry_file_and_line() {
+    let output = korral()
+        .args(["audit", "-o", "sarif", "--standard", "pss-baseline", "-f"])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert!(
+        location["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("mixed.yaml")
+    );
+    assert_eq!(location["region"]["startLine"], 16);
+    let output = korral()
+        .args(["audit", "-o", "junit", "--standard", "pss-baseline", "-f"])
+        .arg(mixed())
+        .output()
+        .unwrap();
+    let xml = stdout(&output);
+    assert!(
+        xml.contains("<failure message=\"container `app` runs privileged\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn the_example_cluster_audits() {
+    let output = korral()
+        .args(["audit", "-o", "json", "--fail-on", "none", "-f"])
+        .arg(shop())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["summary"]["objects"].as_u64().unwrap() > 10);
+}
+
+#[test]
+fn rules_and_explain() {
+    let output = korral().args(["audit", "rules"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for code in ["PSB001", "PSR006", "HD013", "NP007", "RB006", "DA002"] {
+        assert!(text.contains(code), "{code} missing from:\n{text}");
+    }
+    let output = korral()
+        .args(["audit", "explain", "psr005"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("explain_psr005", stdout(&output));
+    let output = korral().args(["audit", "explain", "XX1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown rule `XX1`"));
+}
