@@ -107,6 +107,27 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Audit objects against the Pod Security Standards, hardening guides, network
     /// policy coverage, RBAC and deprecated APIs.
+    ///
+    /// Each finding names its rule, severity, object, file and line, the offending
+    /// field and the fix. Exits 1 when a finding at or above --fail-on is reported, 2 on
+    /// bad input (a malformed document is named and skipped; the rest is audited).
+    /// Findings are suppressed by the `korral.io/audit-ignore` annotation (with a
+    /// `korral.io/audit-ignore-reason`), --config and --baseline.
+    ///
+    /// Examples:
+    ///
+    ///   korral audit -f examples/shop
+    ///
+    ///   korral audit -f examples/shop --standard pss-restricted --fail-on high
+    ///
+    ///   kubectl kustomize overlays/prod | korral audit -f - -o sarif --out audit.sarif
+    ///
+    ///   korral audit -f examples/shop -o json --fail-on none --out baseline.json
+    ///   korral audit -f examples/shop --baseline baseline.json
+    ///
+    ///   korral audit --live -A --kube-version 1.33
+    ///
+    ///   korral audit explain PSB003
     #[command(verbatim_doc_comment)]
     Audit(crate::commands::audit::AuditArgs),
     /// Create, verify, inspect and extract signed airgap bundles.
