@@ -361,3 +361,45 @@ fn top_shows_usage_from_the_metrics_api() {
         stderr(&output)
     );
 }
+
+#[test]
+fn audit_of_a_live_cluster_finds_what_the_files_show() {
+    let cluster = Cluster::serve(&shop());
+    let live = cluster
+        .korral()
+        .args(["audit", "--live", "-A", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(live.status.code(), Some(1), "{}", stderr(&live));
+    let offline = korral()
+        .args(["audit", "-f"])
+        .arg(shop())
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(offline.status.code(), Some(1), "{}", stderr(&offline));
+    // Each finding is identified by rule, object and field; a live object has no file.
+    let keys = |text: String| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut keys: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}/{}/{} {}",
+                    f["code"],
+                    f["object"]["kind"],
+                    f["object"]["namespace"],
+                    f["object"]["name"],
+                    f["path"]
+                )
+            })
+            .collect();
+        keys.sort();
+        keys
+    };
+    let (live, offline) = (keys(stdout(&live)), keys(stdout(&offline)));
+    assert!(!live.is_empty());
+    assert_eq!(live, offline);
+}
