@@ -155,6 +155,12 @@ impl<'a> Container<'a> {
     pub fn regular(&self) -> bool {
         self.role == "container"
     }
+
+    /// Whether it is an ephemeral (debug) container, which takes no resources or
+    /// file-system settings.
+    pub fn ephemeral(&self) -> bool {
+        self.role == "ephemeral container"
+    }
 }
 
 pub(crate) fn containers<'a>(spec: &'a Value, spec_path: &str) -> Vec<Container<'a>> {

@@ -18,11 +18,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
-    for c in pod
-        .containers()
-        .into_iter()
-        .filter(|c| c.role != "ephemeral container")
-    {
+    for c in pod.containers().into_iter().filter(|c| !c.ephemeral()) {
         if c.sc("readOnlyRootFilesystem").and_then(Value::as_bool) != Some(true) {
             emit.at(
                 pod.index,

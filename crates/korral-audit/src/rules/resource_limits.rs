@@ -1,7 +1,7 @@
 //! Hardening: CPU and memory limits.
 
 use crate::finding::{Severity, Standard};
-use crate::rule::{Check, Emit, Pod, Rule, get};
+use crate::rule::{Check, Emit, Pod, Rule};
 
 pub(crate) static RULE: Rule = Rule {
     code: "HD002",
@@ -16,21 +16,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
-    for c in pod
-        .containers()
-        .into_iter()
-        .filter(|c| c.role != "ephemeral container")
-    {
-        let missing: Vec<&str> = ["cpu", "memory"]
-            .into_iter()
-            .filter(|r| get(c.value, &["resources", "limits", r]).is_none())
-            .collect();
-        if !missing.is_empty() {
-            emit.at(
-                pod.index,
-                c.path("resources.limits"),
-                format!("{} has no {} limit", c.shown(), missing.join(" or ")),
-            );
-        }
-    }
+    super::resource_requests::missing(pod, emit, "limits", |container, missing| {
+        format!("{container} has no {missing} limit")
+    });
 }

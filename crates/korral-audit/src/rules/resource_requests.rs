@@ -16,20 +16,29 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
-    for c in pod
-        .containers()
-        .into_iter()
-        .filter(|c| c.role != "ephemeral container")
-    {
+    missing(pod, emit, "requests", |container, missing| {
+        format!("{container} requests no {missing}")
+    });
+}
+
+/// Emits, for each container (not ephemeral) short of cpu or memory in
+/// `resources.SECTION`, the message `message(container, "cpu or memory")`.
+pub(super) fn missing(
+    pod: &Pod<'_>,
+    emit: &mut Emit,
+    section: &str,
+    message: fn(&str, &str) -> String,
+) {
+    for c in pod.containers().into_iter().filter(|c| !c.ephemeral()) {
         let missing: Vec<&str> = ["cpu", "memory"]
             .into_iter()
-            .filter(|r| get(c.value, &["resources", "requests", r]).is_none())
+            .filter(|r| get(c.value, &["resources", section, r]).is_none())
             .collect();
         if !missing.is_empty() {
             emit.at(
                 pod.index,
-                c.path("resources.requests"),
-                format!("{} requests no {}", c.shown(), missing.join(" or ")),
+                c.path(&format!("resources.{section}")),
+                message(&c.shown(), &missing.join(" or ")),
             );
         }
     }
