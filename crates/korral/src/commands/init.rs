@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
-use korral_cluster::edit;
 use korral_cluster::{FieldPath, Loaded};
+use korral_cluster::{edit, names};
 
 use crate::commands::{ExitStatus, InputError};
 use crate::printer::Printer;
@@ -119,6 +119,9 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Checks one answer at a prompt; the error is shown and the question asked again.
+type Check = fn(&str) -> Result<(), String>;
+
 fn ask(args: &InitArgs) -> anyhow::Result<Answers> {
     use dialoguer::{Input, Select};
     let names: Vec<String> = korral_cluster::TEMPLATES
@@ -141,29 +144,63 @@ fn ask(args: &InitArgs) -> anyhow::Result<Answers> {
         .map_err(|err| anyhow!("template {}: {err}", template.name))?
         .cluster;
     let first = defaults.spec.nodes.first();
-    let text = |prompt: &str, given: &Option<String>, default: &str| -> anyhow::Result<String> {
+    // Each answer is checked as it is typed: a wrong one is asked again with the reason.
+    let text = |prompt: &str,
+                given: &Option<String>,
+                default: &str,
+                check: Check|
+     -> anyhow::Result<String> {
         Ok(Input::<String>::new()
             .with_prompt(prompt)
             .default(given.clone().unwrap_or_else(|| default.to_owned()))
-            .interact_text()?)
+            .validate_with(|answer: &String| check(answer.trim()))
+            .interact_text()?
+            .trim()
+            .to_owned())
+    };
+    let cluster_name: Check = |name| {
+        names::dns_label(name).map_err(|why| format!("a cluster name {why} (e.g. `homelab`)"))
+    };
+    let version: Check = |version| {
+        if names::k3s_version(version) {
+            Ok(())
+        } else {
+            Err("write a K3s release tag, vX.Y.Z+k3sN (e.g. v1.31.4+k3s1)".to_owned())
+        }
+    };
+    let node_name: Check =
+        |name| names::dns_subdomain(name).map_err(|why| format!("a node name {why} (e.g. `cp1`)"));
+    let address: Check = |address| {
+        address
+            .parse::<std::net::IpAddr>()
+            .map(drop)
+            .map_err(|_| "write an IPv4 or IPv6 address, e.g. 192.168.1.10".to_owned())
     };
     Ok(Answers {
         template: template.name.to_owned(),
-        name: Some(text("Cluster name", &args.name, &defaults.metadata.name)?),
+        name: Some(text(
+            "Cluster name",
+            &args.name,
+            &defaults.metadata.name,
+            cluster_name,
+        )?),
         k3s_version: Some(text(
             "K3s version",
             &args.k3s_version,
             &defaults.spec.k3s.version,
+            version,
         )?),
         node_name: Some(text(
             "First control plane's name",
             &args.node_name,
             first.map_or("cp1", |n| n.name.as_str()),
+            node_name,
         )?),
         address: Some(text(
             "First control plane's address",
             &args.address,
             first.map_or("192.168.1.10", |n| n.address.as_str()),
+            address,
         )?),
     })
 }

@@ -64,6 +64,105 @@ fn init_takes_flags_and_keeps_the_comments() {
     assert!(text.contains("# The address Ansible connects to over SSH."));
 }
 
+/// A terminal for `korral init` to prompt on: a tmux session on its own server socket,
+/// killed when dropped.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    fn start(command: &str) -> Self {
+        let terminal = Self {
+            socket: format!("korral-test-{}", std::process::id()),
+        };
+        terminal.tmux(&["new-session", "-d", "-x", "160", "-y", "40", command]);
+        terminal
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs (scripts/test installs it)");
+        assert!(
+            output.status.success(),
+            "tmux {args:?}: {}",
+            stderr(&output)
+        );
+        stdout(&output)
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J"])
+    }
+
+    /// Waits until the screen shows `text` (the program has drawn its prompt).
+    fn wait_for(&self, text: &str) {
+        for _ in 0..200 {
+            if self.screen().contains(text) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("`{text}` never appeared:\n{}", self.screen());
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn init_on_a_terminal_asks_and_asks_again_after_a_wrong_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cluster.yaml");
+    let korral = assert_cmd::cargo::cargo_bin("korral");
+    let terminal = Terminal::start(&format!(
+        "NO_COLOR=1 '{}' init -o '{}'; echo exit=$?; sleep 60",
+        korral.display(),
+        path.display()
+    ));
+    terminal.wait_for("airgapped_enterprise");
+    terminal.keys(&["Down", "Enter"]);
+    terminal.wait_for("Cluster name [production]");
+    terminal.keys(&["Lab", "Enter"]);
+    terminal.wait_for("a cluster name may hold only lowercase letters");
+    terminal.keys(&["lab", "Enter"]);
+    terminal.wait_for("K3s version [v1.31.4+k3s1]");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("First control plane's name [cp1]");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("First control plane's address [192.168.10.11]");
+    terminal.keys(&["10.0.0.300", "Enter"]);
+    terminal.wait_for("write an IPv4 or IPv6 address");
+    terminal.keys(&["10.0.0.30", "Enter"]);
+    terminal.wait_for("exit=");
+    assert!(
+        terminal.screen().contains("exit=0"),
+        "{}",
+        terminal.screen()
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("  name: lab\n"), "{text}");
+    assert!(text.contains("      address: 10.0.0.30\n"), "{text}");
+    // The rest is production_full's, comments and all.
+    assert!(text.contains("embeddedEtcd: true"), "{text}");
+    assert!(text.contains("# Embedded etcd"), "{text}");
+    let output = run(dir.path(), &["validate"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
 #[test]
 fn init_never_overwrites_without_force() {
     let (dir, path) = workspace("tailnet.yaml");
