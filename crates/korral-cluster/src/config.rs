@@ -62,7 +62,7 @@ pub fn cluster_key(key: &str) -> Result<FieldPath, EditError> {
         _ => return Err(EditError::Refused("the key is empty".to_owned())),
     };
     Ok(match first {
-        "apiVersion" | "kind" | "metadata" | "spec" => path,
+        "apiVersion" | "kind" | "metadata" | "spec" => setting(path)?,
         "name" if path.0.len() == 1 => FieldPath::parse("metadata.name").unwrap_or_default(),
         _ if NODE_KEYS.contains(&first) => {
             return Err(EditError::Refused(format!(
@@ -72,9 +72,106 @@ pub fn cluster_key(key: &str) -> Result<FieldPath, EditError> {
         _ => {
             let mut segments = vec![Segment::Key("spec".to_owned())];
             segments.extend(path.0);
-            FieldPath(segments)
+            setting(FieldPath(segments))?
         }
     })
+}
+
+/// `path` checked against the schema of cluster.yaml, so that a misspelt key is refused
+/// with what may stand there rather than read as "not set". A number between dots picks
+/// a list item (`nodes.0.name` is `nodes[0].name`).
+pub fn setting(path: FieldPath) -> Result<FieldPath, EditError> {
+    let schema = crate::schema::schema();
+    let defs = schema.get("$defs");
+    let mut node = &schema;
+    let mut walked: Vec<Segment> = Vec::new();
+    for segment in path.0 {
+        node = resolve(node, defs);
+        let here = FieldPath(walked.clone());
+        let (next, segment) = match segment {
+            Segment::Key(key) => {
+                let property = node.get("properties").and_then(|p| p.get(&key));
+                let extra = node.get("additionalProperties").filter(|v| v.is_object());
+                match (property, extra, node.get("items")) {
+                    (Some(child), _, _) | (None, Some(child), _) => (child, Segment::Key(key)),
+                    (None, None, Some(items)) => match key.parse() {
+                        Ok(index) => (items, Segment::Index(index)),
+                        Err(_) => {
+                            return Err(EditError::Refused(format!(
+                                "`{here}` is a list: pick an item, e.g. `{}`",
+                                here.index(0)
+                            )));
+                        }
+                    },
+                    (None, None, None) => {
+                        return Err(EditError::Refused(unknown(&here, &key, node)));
+                    }
+                }
+            }
+            Segment::Index(index) => match node.get("items") {
+                Some(items) => (items, Segment::Index(index)),
+                None => {
+                    return Err(EditError::Refused(format!(
+                        "`{here}` is not a list, so `[{index}]` picks nothing"
+                    )));
+                }
+            },
+        };
+        node = next;
+        walked.push(segment);
+    }
+    Ok(FieldPath(walked))
+}
+
+/// The schema `node` stands for: references followed, and of "this or null", this.
+fn resolve<'a>(mut node: &'a Json, defs: Option<&'a Json>) -> &'a Json {
+    loop {
+        if let Some(name) = node
+            .get("$ref")
+            .and_then(Json::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            && let Some(def) = defs.and_then(|d| d.get(name))
+        {
+            node = def;
+        } else if let Some(variant) =
+            node.get("anyOf")
+                .and_then(Json::as_array)
+                .and_then(|variants| {
+                    variants
+                        .iter()
+                        .find(|v| v.get("type") != Some(&"null".into()))
+                })
+        {
+            node = variant;
+        } else {
+            return node;
+        }
+    }
+}
+
+fn unknown(parent: &FieldPath, key: &str, schema: &Json) -> String {
+    let known: Vec<&str> = schema
+        .get("properties")
+        .and_then(Json::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let parent_name = if parent.0.is_empty() {
+        "cluster.yaml".to_owned()
+    } else {
+        format!("`{parent}`")
+    };
+    if known.is_empty() {
+        format!("{parent_name} holds a value, not settings: there is no `{key}` in it")
+    } else {
+        format!(
+            "{parent_name} has no setting `{key}`; it has {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }
 
 /// The paths of `key` (a node-level key such as `labels.zone`) in the nodes of `scope`,
@@ -111,7 +208,7 @@ pub fn node_keys(
             _ => "no node is in that scope".to_owned(),
         }));
     }
-    Ok(selected
+    selected
         .into_iter()
         .map(|(index, node)| {
             let mut segments = vec![
@@ -120,9 +217,9 @@ pub fn node_keys(
                 Segment::Index(index),
             ];
             segments.extend(relative.0.iter().cloned());
-            (node.name.clone(), FieldPath(segments))
+            Ok((node.name.clone(), setting(FieldPath(segments))?))
         })
-        .collect())
+        .collect()
 }
 
 /// The value at `path`, as the model holds it (defaults included where the model writes
@@ -302,6 +399,45 @@ mod tests {
         assert_eq!(key("name").to_string(), "metadata.name");
         let err = cluster_key("ssh.user").unwrap_err().to_string();
         assert!(err.contains("--scope"), "{err}");
+    }
+
+    #[test]
+    fn keys_are_checked_against_the_schema() {
+        assert_eq!(key("nodes.0.name").to_string(), "spec.nodes[0].name");
+        assert_eq!(
+            key("nodes[2].labels.zone").to_string(),
+            "spec.nodes[2].labels.zone"
+        );
+        assert_eq!(
+            key("network.tailscale.authKey").to_string(),
+            "spec.network.tailscale.authKey"
+        );
+        let err = cluster_key("k3s.verison").unwrap_err().to_string();
+        assert!(
+            err.contains("`spec.k3s` has no setting `verison`") && err.contains("`version`"),
+            "{err}"
+        );
+        let err = cluster_key("nodes.labels.zone").unwrap_err().to_string();
+        assert!(
+            err.contains("`spec.nodes` is a list") && err.contains("spec.nodes[0]"),
+            "{err}"
+        );
+        let err = cluster_key("k3s.version.major").unwrap_err().to_string();
+        assert!(err.contains("`spec.k3s.version` holds a value"), "{err}");
+        let err = cluster_key("k3s[0]").unwrap_err().to_string();
+        assert!(err.contains("`spec.k3s` is not a list"), "{err}");
+        let err = cluster_key("spec.colour").unwrap_err().to_string();
+        assert!(err.contains("`spec` has no setting `colour`"), "{err}");
+
+        let cluster = loaded().cluster;
+        let err = node_keys(&cluster, "ssh.usr", &Scope::Workers)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("has no setting `usr`") && err.contains("`user`"),
+            "{err}"
+        );
+        assert!(node_keys(&cluster, "labels.anything", &Scope::All).is_ok());
     }
 
     #[test]

@@ -152,7 +152,14 @@ pub fn config(args: &ConfigArgs) -> anyhow::Result<ExitStatus> {
                 .map(|(_, path)| path)
                 .collect();
             let edited = config::unset(&loaded, &paths).map_err(refused)?;
-            written(&edited, &args.file.config)?;
+            if edited.loaded.text == loaded.text {
+                Printer::note(format!(
+                    "`{key}` was not set; {} is unchanged",
+                    args.file.config.display()
+                ));
+            } else {
+                written(&edited, &args.file.config)?;
+            }
         }
     }
     Ok(ExitStatus::Success)

@@ -419,6 +419,25 @@ fn config_set_then_get() {
     insta::assert_snapshot!("config_set", text);
     let output = run(dir.path(), &["config", "get", "gitops.branch"]);
     assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("`gitops.branch` is not set"));
+    assert_eq!(get(&["nodes.1.name"]), "worker1\n");
+
+    // A misspelt key is bad input that says what may stand there, not "not set".
+    let output = run(dir.path(), &["config", "get", "k3s.verison"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("`spec.k3s` has no setting `verison`") && err.contains("`version`"),
+        "{err}"
+    );
+    let output = run(dir.path(), &["config", "unset", "registries"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`registries` was not set"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
 #[test]
