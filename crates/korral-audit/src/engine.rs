@@ -164,6 +164,7 @@ fn audit_with(set: &ObjectSet, options: &Options, rules: &[&Rule]) -> Report {
         node_of[node.object] = i;
     }
     let controlled = crate::rule::controlled(set);
+    let index = crate::rule::Index::new(set, &graph);
     let cx = Cx {
         set,
         values: &values,
@@ -171,6 +172,7 @@ fn audit_with(set: &ObjectSet, options: &Options, rules: &[&Rule]) -> Report {
         node_of: &node_of,
         pods: &pods,
         controlled: &controlled,
+        index: &index,
         kube_version: options.kube_version,
     };
 
@@ -258,13 +260,13 @@ fn trees(objects: &[korral_core::Object]) -> Vec<Value> {
         .min(objects.len() / PER_THREAD)
         .max(1);
     if threads == 1 {
-        return objects.iter().map(|o| o.raw().to_value()).collect();
+        return objects.iter().map(desired).collect();
     }
     let chunk = objects.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let parts: Vec<_> = objects
             .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|o| o.raw().to_value()).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(|| part.iter().map(desired).collect::<Vec<_>>()))
             .collect();
         parts
             .into_iter()
@@ -274,6 +276,74 @@ fn trees(objects: &[korral_core::Object]) -> Vec<Value> {
             })
             .collect()
     })
+}
+
+/// An object's JSON tree without what no rule reads and dumps are heaviest with:
+/// top-level `status` and `metadata.managedFields` (a third of a `kubectl get -o json`
+/// dump's bytes). Rules judge what is asked for, never what is reported.
+fn desired(object: &korral_core::Object) -> Value {
+    // The text was validated as JSON when it was read.
+    serde_json::from_str::<Trimmed>(object.raw().as_str()).map_or(Value::Null, |t| t.0)
+}
+
+/// [`desired`]'s tree: a mapping with the fields named in `skip` left out, and
+/// `metadata` trimmed the same way one level down.
+struct Trimmed(Value);
+
+impl<'de> serde::Deserialize<'de> for Trimmed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_map(Skipping {
+                skip: "status",
+                metadata: true,
+            })
+            .map(Trimmed)
+    }
+}
+
+/// Builds a JSON mapping, ignoring the value of key `skip` without building it.
+struct Skipping {
+    skip: &'static str,
+    /// Whether `metadata` is to be trimmed of `managedFields`.
+    metadata: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for Skipping {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.skip {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else if self.metadata && key == "metadata" {
+                let metadata = map.next_value::<Metadata>()?;
+                out.insert(key, metadata.0);
+            } else {
+                out.insert(key, map.next_value()?);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// `metadata` without `managedFields`. The loader has read `metadata` as a mapping
+/// already, so nothing else can stand here.
+struct Metadata(Value);
+
+impl<'de> serde::Deserialize<'de> for Metadata {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_map(Skipping {
+                skip: "managedFields",
+                metadata: false,
+            })
+            .map(Metadata)
+    }
 }
 
 /// A finding of `rule` on `object`, on the object's line until its field is located.
@@ -464,5 +534,25 @@ mod tests {
         assert_eq!(parse_kube_version("v1.28.3-eks-1").unwrap(), (1, 28));
         assert_eq!(parse_kube_version("1.27+").unwrap(), (1, 27));
         assert!(parse_kube_version("latest").is_err());
+    }
+
+    #[test]
+    fn rules_see_the_object_without_status_and_managed_fields() {
+        let text = r#"{"apiVersion":"v1","kind":"Pod",
+            "metadata":{"name":"p","namespace":"a","labels":{"app":"p"},
+              "annotations":{"status":"kept"},
+              "managedFields":[{"manager":"kubectl","operation":"Apply"}]},
+            "spec":{"containers":[{"name":"c","image":"c:1","status":"kept"}]},
+            "status":{"phase":"Running","containerStatuses":[{"name":"c"}]}}"#;
+        let set = korral_core::Loader::load_str("pod.json", text).unwrap();
+        let value = desired(&set.objects()[0]);
+        let mut full: Value = serde_json::from_str(text).unwrap();
+        let top = full.as_object_mut().unwrap();
+        top.remove("status");
+        top["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
+        assert_eq!(value, full);
     }
 }

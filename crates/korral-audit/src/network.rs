@@ -113,11 +113,8 @@ pub(crate) fn workloads<'a>(cx: &'a Cx<'a>) -> Vec<Workload<'a>> {
 pub(crate) fn selected(cx: &Cx<'_>, policies: &[Policy<'_>], w: &Workload<'_>) -> bool {
     let object = cx.object(w.index);
     if object.kind() == "Pod" && object.group().is_empty() {
-        let node = cx.node_of[w.index];
-        return cx.graph.edges().iter().any(|e| {
-            e.target == node
-                && e.relation == Relation::Selects
-                && cx.graph.nodes()[e.source].kind == "NetworkPolicy"
+        return cx.edges_to(w.index).any(|e| {
+            e.relation == Relation::Selects && cx.graph.nodes()[e.source].kind == "NetworkPolicy"
         });
     }
     policies.iter().any(|p| {

@@ -113,12 +113,10 @@ pub(crate) fn role_of<'a>(cx: &'a Cx<'a>, binding: usize) -> (Option<usize>, &'a
     let value = &cx.values[binding];
     let kind = get_str(value, &["roleRef", "kind"]).unwrap_or("ClusterRole");
     let name = get_str(value, &["roleRef", "name"]).unwrap_or("");
-    let node = cx.node_of[binding];
     let target = cx
-        .graph
-        .edges()
+        .edges_from(binding)
         .iter()
-        .find(|e| e.source == node && e.relation == korral_topology::Relation::Binds)
+        .find(|e| e.relation == korral_topology::Relation::Binds)
         .map(|e| cx.graph.nodes()[e.target].object);
     (target, kind, name)
 }

@@ -69,7 +69,12 @@ pub fn run(cli: Cli) -> ExitCode {
             let style = anstyle::AnsiColor::Red.on_default().bold();
             let _ = std::io::Write::write_fmt(
                 &mut anstream::stderr(),
-                format_args!("{}error{}: {err:#}\n", style.render(), style.render_reset()),
+                format_args!(
+                    "{}error{}: {}\n",
+                    style.render(),
+                    style.render_reset(),
+                    message(&err)
+                ),
             );
             if err.downcast_ref::<InputError>().is_some() {
                 ExitCode::from(2)
@@ -78,6 +83,23 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes, `: `-joined as anyhow's `{:#}` does, but leaving out a
+/// cause that the text before it already says (errors that show their source).
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// A closed pipe (`korral … | head`) is not an error.
@@ -100,4 +122,27 @@ pub fn duration(text: &str) -> anyhow::Result<jiff::SignedDuration> {
         ));
     }
     Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read `x`: {source}; check the path")]
+    struct ShowsItsSource {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_said_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(ShowsItsSource { source: io }).context("loading");
+        assert_eq!(
+            message(&err),
+            "loading: cannot read `x`: no such file; check the path"
+        );
+        let err = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(message(&err), "outer: inner");
+    }
 }

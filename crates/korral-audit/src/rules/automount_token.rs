@@ -38,13 +38,17 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
                 .unwrap_or("default");
             let namespace = pod.object.namespace();
             // The ServiceAccount may turn automounting off for all its pods.
-            let off = pod.cx.set.objects().iter().enumerate().any(|(i, o)| {
-                o.kind() == "ServiceAccount"
-                    && o.group().is_empty()
-                    && o.name() == account
-                    && o.namespace() == namespace
-                    && get_bool(&pod.cx.values[i], &["automountServiceAccountToken"]) == Some(false)
-            });
+            let off = pod
+                .cx
+                .of_kind("ServiceAccount", namespace)
+                .iter()
+                .any(|&i| {
+                    let o = pod.cx.object(i);
+                    o.group().is_empty()
+                        && o.name() == account
+                        && get_bool(&pod.cx.values[i], &["automountServiceAccountToken"])
+                            == Some(false)
+                });
             if !off {
                 emit.at(
                     pod.index,

@@ -25,10 +25,9 @@ fn check(cx: &Cx<'_>, emit: &mut Emit) {
     }
     for w in workloads(cx) {
         for &mesh in &meshes {
-            let on = cx.set.objects().iter().enumerate().any(|(i, o)| {
-                o.kind() == "Namespace"
-                    && Some(o.name()) == w.namespace
-                    && injected(mesh, o.labels(), &cx.values[i])
+            let on = cx.of_kind("Namespace", None).iter().any(|&i| {
+                let o = cx.object(i);
+                Some(o.name()) == w.namespace && injected(mesh, o.labels(), &cx.values[i])
             });
             if !on {
                 continue;

@@ -20,8 +20,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx<'_>, emit: &mut Emit) {
-    let bindings: Vec<usize> = (0..cx.set.len()).filter(|&i| is_binding(cx, i)).collect();
-    if bindings.is_empty() {
+    if !(0..cx.set.len()).any(|i| is_binding(cx, i)) {
         return;
     }
     for w in workloads(cx) {
@@ -43,11 +42,18 @@ fn check(cx: &Cx<'_>, emit: &mut Emit) {
             .or_else(|| spec.get("serviceAccount"))
             .and_then(Value::as_str)
             .unwrap_or("default");
-        for &b in &bindings {
+        // The bindings that can name the account: its namespace's and the cluster's,
+        // in set order.
+        let mut bindings: Vec<usize> = cx
+            .of_kind("RoleBinding", Some(ns))
+            .iter()
+            .chain(cx.of_kind("ClusterRoleBinding", None))
+            .copied()
+            .filter(|&b| is_binding(cx, b))
+            .collect();
+        bindings.sort_unstable();
+        for b in bindings {
             let binding = cx.object(b);
-            if binding.kind() == "RoleBinding" && binding.namespace() != Some(ns) {
-                continue;
-            }
             let named = items(&cx.values[b], &["subjects"])
                 .iter()
                 .any(|s| names_account(s, binding.namespace(), ns, account));

@@ -27,11 +27,14 @@ fn check(t: &Target<'_>, emit: &mut Emit) {
         return;
     }
     // An autoscaler decides the count.
-    let scaled = t.cx.set.objects().iter().zip(t.cx.values).any(|(o, v)| {
-        o.kind() == "HorizontalPodAutoscaler"
-            && o.namespace() == t.object.namespace()
-            && get_str(v, &["spec", "scaleTargetRef", "name"]) == Some(t.object.name())
-    });
+    let namespace = t.object.namespace();
+    let scaled = t
+        .cx
+        .of_kind("HorizontalPodAutoscaler", namespace)
+        .iter()
+        .any(|&i| {
+            get_str(&t.cx.values[i], &["spec", "scaleTargetRef", "name"]) == Some(t.object.name())
+        });
     if scaled {
         return;
     }
@@ -39,14 +42,15 @@ fn check(t: &Target<'_>, emit: &mut Emit) {
         get(t.value, &["spec", "template", "metadata", "labels"])
             .and_then(|l| serde_json::from_value(l.clone()).ok())
             .unwrap_or_default();
-    let budget = t.cx.set.objects().iter().zip(t.cx.values).any(|(o, v)| {
-        o.kind() == "PodDisruptionBudget"
-            && o.namespace() == t.object.namespace()
-            && get(v, &["spec", "selector"])
-                .and_then(|s| serde_json::from_value::<LabelSelectorSpec>(s.clone()).ok())
-                .and_then(|s| LabelSelector::from_spec(&s).ok())
-                .is_some_and(|s| s.matches(&labels))
-    });
+    let budget =
+        t.cx.of_kind("PodDisruptionBudget", namespace)
+            .iter()
+            .any(|&i| {
+                get(&t.cx.values[i], &["spec", "selector"])
+                    .and_then(|s| serde_json::from_value::<LabelSelectorSpec>(s.clone()).ok())
+                    .and_then(|s| LabelSelector::from_spec(&s).ok())
+                    .is_some_and(|s| s.matches(&labels))
+            });
     if !budget {
         emit.at(
             t.index,
