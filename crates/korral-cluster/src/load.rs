@@ -143,6 +143,8 @@ fn fix_for(message: &str) -> String {
         "remove the key or correct its spelling (keys are camelCase; `korral spec schema` lists them all)".to_owned()
     } else if message.starts_with("missing field") {
         "add the field (see docs/cluster.md or `korral spec schema`)".to_owned()
+    } else if message.starts_with(crate::spec::INLINE_SECRET) {
+        "put the secret in an environment variable or a file kept out of the repository, and write `{ env: TS_AUTHKEY }` or `{ file: /etc/korral/tailscale.key }` here".to_owned()
     } else if message.starts_with("unknown variant") {
         "use one of the values listed".to_owned()
     } else if message.starts_with("invalid type") || message.contains("invalid value") {
@@ -155,6 +157,7 @@ fn fix_for(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::SecretRef;
 
     const MINIMAL: &str = "apiVersion: korral.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: dev\nspec:\n  k3s:\n    version: v1.31.4+k3s1\n  nodes:\n    - name: cp1\n      address: 10.0.0.1\n      role: control-plane\n";
 
@@ -165,6 +168,41 @@ mod tests {
         let path = FieldPath::parse("spec.nodes[0].address").unwrap();
         assert_eq!(loaded.locate(&path), (10, 7));
         assert_eq!(loaded.locate_value(&path), (10, 16));
+    }
+
+    #[test]
+    fn an_inline_secret_is_refused_without_being_repeated() {
+        let text = MINIMAL.replace(
+            "  nodes:",
+            "  network:\n    tailscale:\n      enabled: true\n      authKey: tskey-auth-s3cr3t\n  nodes:",
+        );
+        let err = Loaded::parse("c.yaml", &text).unwrap_err();
+        let diagnostic = err.diagnostic().unwrap();
+        let shown = format!("{diagnostic}");
+        assert_eq!(diagnostic.line, 11, "{shown}");
+        assert!(shown.contains("a secret is written inline"), "{shown}");
+        assert!(shown.contains("{ env: TS_AUTHKEY }"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+
+        for (written, expected) in [
+            (
+                "{ env: TS_AUTHKEY }",
+                Some(SecretRef::Env("TS_AUTHKEY".into())),
+            ),
+            (
+                "{ file: /etc/ts.key }",
+                Some(SecretRef::File("/etc/ts.key".into())),
+            ),
+            ("{ vault: x }", None),
+            ("{ env: A, file: B }", None),
+            ("{}", None),
+        ] {
+            let text = text.replace("tskey-auth-s3cr3t", written);
+            let parsed = Loaded::parse("c.yaml", &text)
+                .ok()
+                .map(|l| l.cluster.spec.network.tailscale.unwrap().auth_key.unwrap());
+            assert_eq!(parsed, expected, "{written}");
+        }
     }
 
     #[test]

@@ -189,13 +189,61 @@ pub struct Tailscale {
 }
 
 /// A secret by reference: an environment variable or a file, read when it is needed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum SecretRef {
     /// The name of an environment variable that holds the secret.
     Env(String),
     /// The path of a file that holds the secret.
     File(String),
+}
+
+/// What starts the message when a secret is written inline (the fix keys on it).
+pub(crate) const INLINE_SECRET: &str = "a secret is written inline";
+
+/// Read by hand rather than derived, so that a secret written inline is refused
+/// without the error repeating it (serde's "unknown variant `tskey-…`" would print it).
+impl<'de> Deserialize<'de> for SecretRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SecretRefVisitor)
+    }
+}
+
+struct SecretRefVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SecretRefVisitor {
+    type Value = SecretRef;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("`{ env: VARIABLE }` or `{ file: PATH }`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<SecretRef, E> {
+        Err(E::custom(format!(
+            "{INLINE_SECRET}; name where it is instead, `{{ env: VARIABLE }}` or `{{ file: PATH }}`"
+        )))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SecretRef, A::Error> {
+        use serde::de::Error as _;
+        let Some(key) = map.next_key::<String>()? else {
+            return Err(A::Error::custom(
+                "the secret reference is empty; write `{ env: VARIABLE }` or `{ file: PATH }`",
+            ));
+        };
+        let place: String = map.next_value()?;
+        let secret = match key.as_str() {
+            "env" => SecretRef::Env(place),
+            "file" => SecretRef::File(place),
+            _ => return Err(A::Error::unknown_field(&key, &["env", "file"])),
+        };
+        if let Some(extra) = map.next_key::<String>()? {
+            return Err(A::Error::custom(format!(
+                "a secret reference names one place: `env` or `file`, not also `{extra}`"
+            )));
+        }
+        Ok(secret)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
