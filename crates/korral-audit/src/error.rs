@@ -18,7 +18,7 @@ pub enum Error {
     #[error("`{0}` is not a Kubernetes version; write it like 1.29 or v1.29.3")]
     KubeVersion(String),
     /// A file could not be read.
-    #[error("cannot read `{path}`: {source}; check the path and its permissions")]
+    #[error("cannot read `{path}`: {source}; {}", korral_core::read_hint(source))]
     Io {
         /// The file.
         path: PathBuf,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A path could not be read (missing, unreadable, not UTF-8).
-    #[error("cannot read `{path}`: {source}; check the path and its permissions")]
+    #[error("cannot read `{path}`: {source}; {}", read_hint(source))]
     Io {
         /// The path given or found while walking a folder.
         path: PathBuf,
@@ -26,6 +26,16 @@ pub enum Error {
     /// A folder holds no `.yaml`, `.yml` or `.json` files.
     #[error("`{0}` holds no .yaml, .yml or .json files; point -f at manifests or a dump")]
     EmptyFolder(PathBuf),
+}
+
+/// What to do when a file cannot be read: the fix depends on why.
+pub fn read_hint(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "it is not text: manifests are YAML or JSON in UTF-8 (a binary or another encoding cannot be read)"
+        }
+        _ => "check the path and its permissions",
+    }
 }
 
 /// A `Result` whose error is [`Error`].

@@ -34,7 +34,7 @@ mod object_set;
 mod quantity;
 mod selector;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, read_hint};
 pub use key::{ApiVersion, ObjectKey, Scope, builtin_scope};
 pub use load::Loader;
 pub use object::{Metadata, Object, OwnerReference, RawJson, Source};

@@ -264,6 +264,24 @@ fn missing_paths_and_empty_folders_are_clear_errors() {
     let dir = folder(&[("readme.md", "x")]);
     let err = Loader::new().path(dir.path()).load().unwrap_err();
     assert!(matches!(err, Error::EmptyFolder(_)), "{err}");
+    let missing = Loader::new().path("/no/such/file.yaml").load().unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("check the path and its permissions"),
+        "{missing}"
+    );
+
+    // A binary named as a manifest: the fix is about what the file holds, not its path.
+    let dir = folder(&[]);
+    let binary = dir.path().join("image.yaml");
+    std::fs::write(&binary, [0x89, b'P', b'N', b'G', 0xff, 0xfe, 0x00]).unwrap();
+    let err = Loader::new().path(&binary).load().unwrap_err().to_string();
+    assert!(
+        err.contains("image.yaml") && err.contains("it is not text"),
+        "{err}"
+    );
+    assert!(!err.contains("permissions"), "{err}");
 }
 
 #[test]
