@@ -23,6 +23,8 @@ pub const LATEST_KUBE_VERSION: (u32, u32) = (1, 34);
 pub struct Options {
     /// Only rules of these standards; every rule when empty.
     pub standards: Vec<Standard>,
+    /// Only these rules (codes); every selected rule when empty.
+    pub only: Vec<&'static str>,
     /// Only findings at or above this severity.
     pub min_severity: Severity,
     /// The Kubernetes version deprecations are judged against (major, minor).
@@ -42,6 +44,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             standards: Vec::new(),
+            only: Vec::new(),
             min_severity: Severity::Info,
             kube_version: LATEST_KUBE_VERSION,
             namespace: None,
@@ -125,6 +128,7 @@ impl Report {
 /// Whether a rule runs under these options.
 fn selected(rule: &Rule, options: &Options) -> bool {
     (options.standards.is_empty() || rule.standards.iter().any(|s| options.standards.contains(s)))
+        && (options.only.is_empty() || options.only.contains(&rule.code))
         && rule.severity >= options.min_severity
         && !options.config.disabled(rule.code)
 }

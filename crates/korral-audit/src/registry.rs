@@ -56,12 +56,12 @@ pub fn rules() -> &'static [&'static Rule] {
     RULES
 }
 
-/// The rule with this code (case-insensitive).
+/// The rule with this code (case-insensitive) or name (`privileged`).
 pub fn rule(code: &str) -> Option<&'static Rule> {
     RULES
         .iter()
         .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(code))
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name.eq_ignore_ascii_case(code))
 }
 
 #[cfg(test)]

@@ -50,6 +50,15 @@ pub struct AuditArgs {
     )]
     pub standard: Vec<StandardArg>,
 
+    /// Only these rules, by code or name (comma-separated or repeated):
+    /// `--rule PSB003,image-tag`.
+    #[arg(long = "rule", value_name = "RULE,…", value_delimiter = ',')]
+    pub rules: Vec<String>,
+
+    /// Leave these rules out, by code or name, as `disable` in the config file does.
+    #[arg(long = "skip-rule", value_name = "RULE,…", value_delimiter = ',')]
+    pub skip_rules: Vec<String>,
+
     /// Only findings at or above this severity.
     #[arg(long, value_enum, value_name = "S", default_value_t = SeverityArg::Info)]
     pub min_severity: SeverityArg,
@@ -97,7 +106,7 @@ pub enum AuditCommand {
     },
     /// Explain a rule: what it checks, why it matters, an example and the fix.
     Explain {
-        /// The rule's code (`PSB003`).
+        /// The rule's code (`PSB003`) or name (`privileged`).
         code: String,
     },
 }
@@ -206,6 +215,23 @@ pub fn audit(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     }
     if let Some(path) = &args.config {
         options.config = Config::read(path).map_err(|e| InputError(e.into()))?;
+    }
+    let known = |flag: &str, code: &str| {
+        korral_audit::rule(code).ok_or_else(|| {
+            InputError(
+                anyhow::Error::new(korral_audit::Error::UnknownRule(code.to_owned()))
+                    .context(flag.to_owned()),
+            )
+        })
+    };
+    for code in &args.rules {
+        options.only.push(known("--rule", code)?.code);
+    }
+    for code in &args.skip_rules {
+        options
+            .config
+            .disable
+            .push(known("--skip-rule", code)?.code.to_owned());
     }
     if let Some(path) = &args.baseline {
         options.baseline = Some(Baseline::read(path).map_err(|e| InputError(e.into()))?);

@@ -300,3 +300,52 @@ fn rules_and_explain() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("unknown rule `XX1`"));
 }
+
+#[test]
+fn rules_are_chosen_and_skipped_by_code_or_name() {
+    let codes = |extra: &[&str]| -> Vec<String> {
+        let output = korral()
+            .args(["audit", "-o", "json", "--fail-on", "none", "-f"])
+            .arg(shop())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{extra:?}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = codes(&[]);
+    let count = |list: &[String], code: &str| list.iter().filter(|c| *c == code).count();
+    assert!(
+        count(&all, "HD006") > 0 && count(&all, "HD002") > 0,
+        "{all:?}"
+    );
+
+    let only = codes(&["--rule", "HD006,resource-limits"]);
+    assert_eq!(only.len(), count(&all, "HD006") + count(&all, "HD002"));
+    assert!(
+        only.iter().all(|c| c == "HD006" || c == "HD002"),
+        "{only:?}"
+    );
+
+    let skipped = codes(&["--skip-rule", "hd006"]);
+    assert_eq!(count(&skipped, "HD006"), 0);
+    assert_eq!(skipped.len(), all.len() - count(&all, "HD006"));
+
+    let output = korral()
+        .args(["audit", "--rule", "NOPE", "-f"])
+        .arg(shop())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--rule: unknown rule `NOPE`"),
+        "{}",
+        stderr(&output)
+    );
+}
