@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use crate::error::{Error, Result};
@@ -182,9 +183,72 @@ fn read<R: Read + Seek + Send + 'static>(
     limits: &Limits,
     visit: &mut Visit<'_>,
 ) -> Result<()> {
-    let cap = limits.cap(len);
+    if format == Format::Zip {
+        return read_zip(source, len, limits, visit);
+    }
+    read_compressed_tar(Box::new(source), format, limits, move || len, visit)
+}
+
+/// Reads an archive from a stream that cannot seek (standard input), in one pass.
+/// Its length is not known ahead, so the ratio cap is held against the compressed
+/// bytes read so far. Zip keeps its index at its end and cannot be read this way.
+pub(crate) fn read_stream(
+    source: Box<dyn Read + Send>,
+    name: &str,
+    limits: &Limits,
+    visit: &mut Visit<'_>,
+) -> Result<Format> {
+    let consumed = Arc::new(AtomicU64::new(0));
+    let mut source = Consumed {
+        inner: source,
+        count: Arc::clone(&consumed),
+    };
+    let mut head = Vec::with_capacity(512);
+    (&mut source)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(|err| Error::io(name, err))?;
+    let format = Format::sniff(&head).ok_or_else(|| Error::UnknownFormat(name.into()))?;
+    if format == Format::Zip {
+        return Err(Error::Input(format!(
+            "{name} is a zip, and zip keeps its index at its end: save it to a file and verify that, or make the bundle tar.zst"
+        )));
+    }
+    let source = Box::new(io::Cursor::new(head).chain(source));
+    read_compressed_tar(
+        source,
+        format,
+        limits,
+        move || consumed.load(Ordering::Relaxed),
+        visit,
+    )?;
+    Ok(format)
+}
+
+/// Counts the bytes read from a stream.
+struct Consumed {
+    inner: Box<dyn Read + Send>,
+    count: Arc<AtomicU64>,
+}
+
+impl Read for Consumed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Decompresses a tar (on a second thread) and visits its entries. `archive_len` is
+/// the archive's size in bytes, or as much of it as has been read, for the ratio cap.
+fn read_compressed_tar(
+    source: Box<dyn Read + Send>,
+    format: Format,
+    limits: &Limits,
+    archive_len: impl Fn() -> u64 + Send + 'static,
+    visit: &mut Visit<'_>,
+) -> Result<()> {
     let decoded: Box<dyn Read + Send> = match format {
-        Format::Zip => return read_zip(source, len, limits, visit),
         Format::TarZst => {
             let decoder = zstd::stream::read::Decoder::new(source)
                 .map_err(|err| Error::Archive(format!("zstd: {err}")))?;
@@ -193,10 +257,9 @@ fn read<R: Read + Seek + Send + 'static>(
         Format::TarGz => Box::new(flate2::read::MultiGzDecoder::new(
             io::BufReader::with_capacity(1 << 16, source),
         )),
-        Format::Tar => Box::new(source),
+        Format::Tar | Format::Zip => source,
     };
-    let limits = *limits;
-    let reader = Pipe::spawn(decoded, cap, move |produced| limits.exceeded(len, produced));
+    let reader = Pipe::spawn(decoded, *limits, archive_len);
     read_tar(reader, visit)
 }
 
@@ -394,8 +457,8 @@ pub(crate) struct Pipe {
 impl Pipe {
     fn spawn(
         mut source: Box<dyn Read + Send>,
-        cap: u64,
-        exceeded: impl Fn(u64) -> Error + Send + 'static,
+        limits: Limits,
+        archive_len: impl Fn() -> u64 + Send + 'static,
     ) -> Self {
         let (send, chunks) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(DEPTH);
         let (recycle, spare) = mpsc::sync_channel::<Vec<u8>>(DEPTH + 2);
@@ -418,8 +481,9 @@ impl Pipe {
                     }
                 };
                 produced += filled as u64;
-                if produced > cap {
-                    let message = exceeded(produced).to_string();
+                let len = archive_len();
+                if produced > limits.cap(len) {
+                    let message = limits.exceeded(len, produced).to_string();
                     let _ = send.send(Err(io::Error::other(PipeLimit(message))));
                     return;
                 }

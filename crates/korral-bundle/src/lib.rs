@@ -43,7 +43,9 @@ pub use keyring::{
 };
 pub use manifest::{API_VERSION, Entry, EntryType, KIND, MANIFEST, Manifest, Metadata, SIGNATURE};
 pub use progress::{NoProgress, Progress};
-pub use verify::{EntryProblem, Inspection, Report, inspect, verify, verify_with_progress};
+pub use verify::{
+    EntryProblem, Inspection, Report, inspect, verify, verify_stream, verify_with_progress,
+};
 
 /// The environment variable naming the keyring directory (else the user's config
 /// directory, `$XDG_CONFIG_HOME/korral/keyring` on Linux).

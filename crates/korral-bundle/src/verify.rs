@@ -185,6 +185,26 @@ pub fn verify_with_progress(
     scan.finish(path.display().to_string(), result, require_signature)
 }
 
+/// [`verify_with_progress`] of a stream that cannot seek, such as standard input
+/// (`curl … | korral bundle verify -`): one pass, nothing written. `name` stands for
+/// the stream in messages. Zip bundles need a file.
+pub fn verify_stream(
+    source: Box<dyn Read + Send>,
+    name: &str,
+    keyring: &Keyring,
+    limits: &Limits,
+    require_signature: bool,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    progress.start("verifying", 0);
+    let mut scan = Scan::new(Some(keyring), progress);
+    let result = archive::read_stream(source, name, limits, &mut |header, reader| {
+        scan.visit(header, reader)
+    });
+    progress.finish();
+    scan.finish(name.to_owned(), result, require_signature)
+}
+
 /// The fuzz target's entry: verify an in-memory archive with an empty keyring.
 pub(crate) fn verify_bytes(data: &[u8]) -> Result<Report> {
     let mut scan = Scan::new(None, &NoProgress);

@@ -134,7 +134,8 @@ impl LimitArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The bundle.
+    /// The bundle; `-` reads it from standard input (`curl -sf URL | korral bundle
+    /// verify -`), tar.zst, tar.gz or tar.
     pub file: PathBuf,
     /// Fail unless the manifest is signed by a trusted key.
     #[arg(long)]
@@ -260,13 +261,24 @@ fn create_bundle(args: &BundleArgs, create: &CreateArgs) -> anyhow::Result<ExitS
 fn verify_bundle(args: &BundleArgs, verify: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     let keyring = args.keyring.open()?;
     let progress = Bar::new();
-    let report = korral_bundle::verify_with_progress(
-        &verify.file,
-        &keyring,
-        &verify.limits.limits(),
-        verify.require_signature,
-        &progress,
-    )
+    let report = if verify.file.as_os_str() == "-" {
+        korral_bundle::verify_stream(
+            Box::new(std::io::stdin()),
+            "<stdin>",
+            &keyring,
+            &verify.limits.limits(),
+            verify.require_signature,
+            &progress,
+        )
+    } else {
+        korral_bundle::verify_with_progress(
+            &verify.file,
+            &keyring,
+            &verify.limits.limits(),
+            verify.require_signature,
+            &progress,
+        )
+    }
     .map_err(|err| InputError(err.into()))?;
     print_report(&report, verify.output)?;
     Ok(if report.ok() {
@@ -497,13 +509,20 @@ impl Progress for Bar {
         if !self.enabled {
             return;
         }
+        // A total of 0: a stream of unknown length, so no bar, only what has passed.
+        let (length, template) = if total == 0 {
+            (None, "{msg:>10} {bytes} {bytes_per_sec}")
+        } else {
+            (
+                Some(total),
+                "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+        };
         let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total),
+            length,
             indicatif::ProgressDrawTarget::stderr(),
         );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-        ) {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(phase.to_owned());

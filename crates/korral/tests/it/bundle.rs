@@ -2,7 +2,7 @@
 //! signatures both ways with the real gpg; every failure leaves nothing behind.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -660,6 +660,101 @@ fn a_tampered_byte_is_a_digest_mismatch_and_nothing_is_extracted() {
         stderr(&output)
     );
     scratch.assert_nothing_left("out");
+}
+
+#[test]
+fn a_bundle_verifies_from_standard_input_as_from_its_file() {
+    let scratch = Scratch::new();
+    let key = scratch.korral_key("Ops", "ed25519");
+    let from_stdin = |archive: &Path, extra: &[&str]| -> Output {
+        scratch
+            .korral()
+            .args(["bundle", "verify", "-o", "json", "-"])
+            .args(extra)
+            .write_stdin(fs::read(archive).unwrap())
+            .output()
+            .unwrap()
+    };
+    for format in ["tar.zst", "tar.gz"] {
+        let archive = scratch.create(format, Some(&key));
+        let output = from_stdin(&archive, &["--require-signature"]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        let mut streamed: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let (code, mut filed) = scratch.verify_json(&archive, &["--require-signature"]);
+        assert_eq!(code, 0);
+        assert_eq!(streamed["file"], "<stdin>");
+        assert_eq!(streamed["signature"]["status"], "valid");
+        streamed["file"] = Value::Null;
+        filed["file"] = Value::Null;
+        assert_eq!(streamed, filed, "{format}");
+    }
+
+    // Larger than the cap's slack (16 MiB): the ratio is held against the bytes read so
+    // far, which a genuine bundle never outruns.
+    let big = scratch.path("big");
+    fs::create_dir_all(&big).unwrap();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: Vec<u8> = (0..(24 << 20) / 8)
+        .flat_map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()
+        })
+        .collect();
+    fs::write(big.join("noise"), &noise).unwrap();
+    let big_bundle = scratch.path("big.tar.zst");
+    let output = scratch
+        .korral()
+        .args(["bundle", "create", "--name", "big", "--version", "1", "-o"])
+        .arg(&big_bundle)
+        .arg(&big)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = from_stdin(&big_bundle, &[]);
+    assert!(output.status.success(), "{}", stdout(&output));
+
+    // Damage is found the same way.
+    let archive = scratch.create("tar.zst", Some(&key));
+    let tampered = scratch.path("tampered.tar");
+    repack(&archive, &tampered, |entries| {
+        let k3s = entries.iter_mut().find(|e| e.0 == "site/k3s").unwrap();
+        k3s.3[1000] ^= 1;
+    });
+    let output = from_stdin(&tampered, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(problems(&report).contains(&"digestMismatch site/k3s".to_owned()));
+
+    // Without the archive's length, the ratio cap holds against what has been read.
+    let bomb = scratch.path("bomb.tar.zst");
+    let mut tar =
+        tar::Builder::new(zstd::Encoder::new(fs::File::create(&bomb).unwrap(), 19).unwrap());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(64 << 20);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "zeros", std::io::repeat(0).take(64 << 20))
+        .unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+    let output = from_stdin(&bomb, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        report["structure"].to_string().contains("compression bomb"),
+        "{report:#}"
+    );
+
+    // A zip's index is at its end: it needs a file.
+    let zip = scratch.create("zip", None);
+    let output = from_stdin(&zip, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("zip keeps its index at its end"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
