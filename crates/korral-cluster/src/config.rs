@@ -90,7 +90,7 @@ pub fn setting(path: FieldPath) -> Result<FieldPath, EditError> {
         let here = FieldPath(walked.clone());
         let (next, segment) = match segment {
             Segment::Key(key) => {
-                let property = node.get("properties").and_then(|p| p.get(&key));
+                let property = properties(node).find_map(|p| p.get(&key));
                 let extra = node.get("additionalProperties").filter(|v| v.is_object());
                 match (property, extra, node.get("items")) {
                     (Some(child), _, _) | (None, Some(child), _) => (child, Segment::Key(key)),
@@ -149,12 +149,22 @@ fn resolve<'a>(mut node: &'a Json, defs: Option<&'a Json>) -> &'a Json {
     }
 }
 
+/// The property maps of a schema: its own, or each variant's of a `oneOf` (a secret
+/// reference is `{env: …}` or `{file: …}`).
+fn properties(schema: &Json) -> impl Iterator<Item = &serde_json::Map<String, Json>> {
+    let variants = schema
+        .get("oneOf")
+        .and_then(Json::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    std::iter::once(schema)
+        .chain(variants)
+        .filter_map(|s| s.get("properties").and_then(Json::as_object))
+}
+
 fn unknown(parent: &FieldPath, key: &str, schema: &Json) -> String {
-    let known: Vec<&str> = schema
-        .get("properties")
-        .and_then(Json::as_object)
-        .map(|p| p.keys().map(String::as_str).collect())
-        .unwrap_or_default();
+    let known: Vec<&str> = properties(schema)
+        .flat_map(|p| p.keys().map(String::as_str))
+        .collect();
     let parent_name = if parent.0.is_empty() {
         "cluster.yaml".to_owned()
     } else {
@@ -438,6 +448,55 @@ mod tests {
             "{err}"
         );
         assert!(node_keys(&cluster, "labels.anything", &Scope::All).is_ok());
+        assert_eq!(
+            key("network.tailscale.authKey.env").to_string(),
+            "spec.network.tailscale.authKey.env"
+        );
+        let err = cluster_key("network.tailscale.authKey.vault")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("it has `env`, `file`"), "{err}");
+    }
+
+    /// Every path into `value`, leaves and branches.
+    fn paths(value: &Json, at: &mut Vec<Segment>, out: &mut Vec<FieldPath>) {
+        let children: Vec<(Segment, &Json)> = match value {
+            Json::Object(map) => map
+                .iter()
+                .map(|(k, v)| (Segment::Key(k.clone()), v))
+                .collect(),
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Segment::Index(i), v))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (segment, child) in children {
+            at.push(segment);
+            out.push(FieldPath(at.clone()));
+            paths(child, at, out);
+            at.pop();
+        }
+    }
+
+    #[test]
+    fn every_setting_of_every_template_is_a_known_key() {
+        for template in crate::templates::TEMPLATES {
+            let loaded = Loaded::parse("cluster.yaml", template.text).unwrap();
+            let mut found = Vec::new();
+            paths(
+                &serde_json::to_value(&loaded.cluster).unwrap(),
+                &mut Vec::new(),
+                &mut found,
+            );
+            assert!(found.len() > 10, "{}", template.name);
+            for path in found {
+                let checked = setting(path.clone())
+                    .unwrap_or_else(|err| panic!("{}: {path}: {err}", template.name));
+                assert_eq!(checked, path);
+            }
+        }
     }
 
     #[test]
