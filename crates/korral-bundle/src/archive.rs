@@ -618,6 +618,25 @@ impl Writer {
         }
     }
 
+    pub(crate) fn add_dir(&mut self, path: &str, mode: u32, mtime: i64) -> io::Result<()> {
+        match self {
+            Self::Tar(builder) => {
+                let mut header = tar::Header::new_gnu();
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_size(0);
+                header.set_mode(mode);
+                header.set_mtime(mtime.max(0) as u64);
+                builder.append_data(&mut header, path, io::empty())
+            }
+            Self::Zip(zip) => {
+                let options = zip::write::SimpleFileOptions::default()
+                    .unix_permissions(mode)
+                    .last_modified_time(zip_time(mtime));
+                zip.add_directory(path, options).map_err(io::Error::other)
+            }
+        }
+    }
+
     pub(crate) fn add_symlink(&mut self, path: &str, target: &str, mtime: i64) -> io::Result<()> {
         match self {
             Self::Tar(builder) => {

@@ -47,6 +47,8 @@ struct Input {
     source: PathBuf,
     path: String,
     symlink: Option<String>,
+    /// An empty directory.
+    dir: bool,
 }
 
 /// Creates the bundle; returns its manifest.
@@ -77,49 +79,10 @@ pub fn create(
     // First pass: digests, so the manifest can lead the archive.
     let total: u64 = inputs
         .iter()
-        .filter(|i| i.symlink.is_none())
+        .filter(|i| i.symlink.is_none() && !i.dir)
         .map(|i| fs::metadata(&i.source).map_or(0, |m| m.len()))
         .sum();
-    progress.start("hashing", total);
-    let mut entries = Vec::with_capacity(inputs.len());
-    let mut buffer = vec![0u8; 256 << 10];
-    for input in &inputs {
-        if let Some(target) = &input.symlink {
-            entries.push(Entry {
-                path: input.path.clone(),
-                entry_type: EntryType::Symlink,
-                size: 0,
-                mode: "0777".into(),
-                target: Some(target.clone()),
-                digests: crate::Digests::default(),
-            });
-            continue;
-        }
-        let mut file = File::open(&input.source).map_err(|err| Error::io(&input.source, err))?;
-        let mode = file_mode(&file, &input.source)?;
-        let mut hasher = Hasher::new(&algorithms);
-        let mut size = 0u64;
-        loop {
-            let n = file
-                .read(&mut buffer)
-                .map_err(|err| Error::io(&input.source, err))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buffer[..n]);
-            size += n as u64;
-            progress.advance(n as u64);
-        }
-        entries.push(Entry {
-            path: input.path.clone(),
-            entry_type: EntryType::File,
-            size,
-            mode: format!("{mode:04o}"),
-            target: None,
-            digests: hasher.finish(),
-        });
-    }
-    progress.finish();
+    let entries = hash_entries(&inputs, &algorithms, total, progress)?;
 
     let now = jiff::Timestamp::now();
     let manifest = Manifest {
@@ -155,6 +118,68 @@ pub fn create(
         progress,
     )?;
     Ok(manifest)
+}
+
+/// The first pass: each input's manifest entry, files hashed with `algorithms`.
+fn hash_entries(
+    inputs: &[Input],
+    algorithms: &[HashAlgorithm],
+    total: u64,
+    progress: &dyn Progress,
+) -> Result<Vec<Entry>> {
+    progress.start("hashing", total);
+    let mut entries = Vec::with_capacity(inputs.len());
+    let mut buffer = vec![0u8; 256 << 10];
+    for input in inputs {
+        if let Some(target) = &input.symlink {
+            entries.push(Entry {
+                path: input.path.clone(),
+                entry_type: EntryType::Symlink,
+                size: 0,
+                mode: "0777".into(),
+                target: Some(target.clone()),
+                digests: crate::Digests::default(),
+            });
+            continue;
+        }
+        if input.dir {
+            let dir = File::open(&input.source).map_err(|err| Error::io(&input.source, err))?;
+            entries.push(Entry {
+                path: input.path.clone(),
+                entry_type: EntryType::Directory,
+                size: 0,
+                mode: format!("{:04o}", file_mode(&dir, &input.source)?),
+                target: None,
+                digests: crate::Digests::default(),
+            });
+            continue;
+        }
+        let mut file = File::open(&input.source).map_err(|err| Error::io(&input.source, err))?;
+        let mode = file_mode(&file, &input.source)?;
+        let mut hasher = Hasher::new(algorithms);
+        let mut size = 0u64;
+        loop {
+            let n = file
+                .read(&mut buffer)
+                .map_err(|err| Error::io(&input.source, err))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            size += n as u64;
+            progress.advance(n as u64);
+        }
+        entries.push(Entry {
+            path: input.path.clone(),
+            entry_type: EntryType::File,
+            size,
+            mode: format!("{mode:04o}"),
+            target: None,
+            digests: hasher.finish(),
+        });
+    }
+    progress.finish();
+    Ok(entries)
 }
 
 /// Second pass: the archive, manifest and signature first, into a temporary file
@@ -196,6 +221,12 @@ fn write_archive(
         if let Some(target) = &input.symlink {
             writer
                 .add_symlink(&entry.path, target, mtime)
+                .map_err(write_err)?;
+            continue;
+        }
+        if input.dir {
+            writer
+                .add_dir(&entry.path, entry.mode_bits(), mtime)
                 .map_err(write_err)?;
             continue;
         }
@@ -267,7 +298,8 @@ fn file_mode(_file: &File, _path: &Path) -> Result<u32> {
     Ok(0o644)
 }
 
-/// Expands the inputs into files and symlinks with their bundle paths, sorted.
+/// Expands the inputs into files, symlinks and empty folders with their bundle paths,
+/// sorted.
 fn collect(paths: &[PathBuf]) -> Result<Vec<Input>> {
     if paths.is_empty() {
         return Err(Error::Input(
@@ -333,6 +365,19 @@ fn walk(dir: &Path, prefix: &str, root: &Path, inputs: &mut Vec<Input>) -> Resul
         .collect::<std::result::Result<_, _>>()
         .map_err(|err| Error::io(dir, err))?;
     children.sort_by_key(fs::DirEntry::file_name);
+    // An empty folder is kept as an entry of its own; others are implied by their
+    // content's paths.
+    if children.is_empty() && !prefix.is_empty() {
+        manifest::check_path(prefix)
+            .map_err(|reason| Error::Input(format!("`{}`: {reason}", dir.display())))?;
+        inputs.push(Input {
+            source: dir.to_owned(),
+            path: prefix.to_owned(),
+            symlink: None,
+            dir: true,
+        });
+        return Ok(());
+    }
     for child in children {
         let path = child.path();
         let name = child
@@ -391,6 +436,7 @@ fn push(source: &Path, path: String, _root: &Path, inputs: &mut Vec<Input>) -> R
         source: source.to_owned(),
         path,
         symlink,
+        dir: false,
     });
     Ok(())
 }

@@ -109,7 +109,7 @@ pub fn extract(
 struct Extractor<'a> {
     root: PathBuf,
     manifest: Option<Manifest>,
-    /// Paths written so far, and whether each is a regular file.
+    /// Paths written so far (folders too), and whether each is a regular file.
     written: HashMap<String, bool>,
     buffer: Vec<u8>,
     progress: &'a dyn Progress,
@@ -133,7 +133,8 @@ impl Extractor<'_> {
                 header.mode
             )));
         }
-        if self.written.contains_key(path) {
+        // Hand-made tars may list a folder more than once; anything else twice is refused.
+        if header.kind != Kind::Dir && self.written.contains_key(path) {
             return Err(unsafe_entry("it is in the archive twice".into()));
         }
         let dest = self.prepare_parent(path).map_err(|err| match err {
@@ -145,8 +146,14 @@ impl Extractor<'_> {
                 match fs::symlink_metadata(&dest) {
                     Ok(m) if m.is_dir() => {}
                     Ok(_) => return Err(unsafe_entry("a directory over another entry".into())),
-                    Err(_) => fs::create_dir(&dest).map_err(|err| Error::io(&dest, err))?,
+                    Err(_) => {
+                        fs::create_dir(&dest).map_err(|err| Error::io(&dest, err))?;
+                        // The owner keeps full access, so that what follows can be
+                        // written into it.
+                        set_dir_mode(&dest, header.mode & 0o777 | 0o700)?;
+                    }
                 }
+                self.written.entry(path.to_owned()).or_insert(false);
                 return Ok(());
             }
             Kind::Special(what) => {
@@ -280,5 +287,16 @@ fn set_mode(file: &File, path: &Path, mode: u32) -> Result<()> {
 
 #[cfg(not(unix))]
 fn set_mode(_file: &File, _path: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_dir_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|err| Error::io(path, err))
+}
+
+#[cfg(not(unix))]
+fn set_dir_mode(_path: &Path, _mode: u32) -> Result<()> {
     Ok(())
 }

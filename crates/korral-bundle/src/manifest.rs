@@ -49,7 +49,7 @@ pub struct Entry {
     pub path: String,
     #[serde(rename = "type")]
     pub entry_type: EntryType,
-    /// Bytes; 0 for symlinks.
+    /// Bytes; 0 for symlinks and directories.
     pub size: u64,
     /// Permission bits in octal (`"0644"`); setuid, setgid and sticky bits are never set.
     pub mode: String,
@@ -66,6 +66,8 @@ pub struct Entry {
 pub enum EntryType {
     File,
     Symlink,
+    /// An empty directory (directories with entries are implied by their paths).
+    Directory,
 }
 
 impl Entry {
@@ -151,6 +153,11 @@ impl Manifest {
                             }
                             None => return bad(format!("{at}: `{algorithm}` is missing")),
                         }
+                    }
+                }
+                EntryType::Directory => {
+                    if entry.size != 0 || entry.target.is_some() {
+                        return bad(format!("{at}: a directory has size 0 and no `target`"));
                     }
                 }
                 EntryType::Symlink => {
@@ -291,6 +298,26 @@ mod tests {
         assert!(err.to_string().contains("entries[0]"), "{err}");
         let err = Manifest::parse(b"apiVersion: x\nkind: Bundle\n").unwrap_err();
         assert!(err.to_string().contains("korral-bundle.yaml"), "{err}");
+    }
+
+    #[test]
+    fn a_directory_has_no_size_and_no_target() {
+        let mut manifest = sample();
+        manifest.entries.push(Entry {
+            path: "cache".into(),
+            entry_type: EntryType::Directory,
+            size: 0,
+            mode: "0755".into(),
+            target: None,
+            digests: Digests::default(),
+        });
+        let yaml = manifest.to_yaml().unwrap();
+        assert!(yaml.contains("type: directory"), "{yaml}");
+        assert_eq!(Manifest::parse(yaml.as_bytes()).unwrap(), manifest);
+        let last = manifest.entries.len() - 1;
+        manifest.entries[last].size = 10;
+        let err = Manifest::parse(manifest.to_yaml().unwrap().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("a directory has size 0"), "{err}");
     }
 }
 

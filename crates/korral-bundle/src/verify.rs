@@ -269,6 +269,27 @@ impl<'a> Scan<'a> {
             if let Err(reason) = manifest::check_path(path) {
                 self.structure
                     .push(format!("entry `{}`: {reason}", header.path));
+                return Ok(());
+            }
+            // Hand-made tars may list a folder more than once; that is no conflict.
+            match self.seen.get(path) {
+                Some(seen) if seen.kind == "directory" => {}
+                Some(_) => self.problems.push(EntryProblem::Duplicate {
+                    path: path.to_owned(),
+                }),
+                None => {
+                    self.order.push(path.to_owned());
+                    self.seen.insert(
+                        path.to_owned(),
+                        Seen {
+                            kind: "directory",
+                            size: 0,
+                            mode: header.mode & 0o7777,
+                            target: None,
+                            digests: Digests::default(),
+                        },
+                    );
+                }
             }
             return Ok(());
         }
@@ -476,6 +497,7 @@ fn compare(
         let expected_kind = match entry.entry_type {
             EntryType::File => "file",
             EntryType::Symlink => "symlink",
+            EntryType::Directory => "directory",
         };
         if found.kind != expected_kind {
             problems.push(EntryProblem::TypeMismatch {
@@ -486,6 +508,15 @@ fn compare(
             continue;
         }
         match entry.entry_type {
+            EntryType::Directory => {
+                if found.mode != entry.mode_bits() {
+                    problems.push(EntryProblem::ModeMismatch {
+                        path,
+                        expected: entry.mode.clone(),
+                        actual: format!("{:04o}", found.mode),
+                    });
+                }
+            }
             EntryType::Symlink => {
                 if found.target != entry.target {
                     problems.push(EntryProblem::TargetMismatch {
@@ -528,8 +559,16 @@ fn compare(
     }
     let listed: std::collections::HashSet<&str> =
         manifest.entries.iter().map(|e| e.path.as_str()).collect();
+    // The folders that hold listed entries: archives may carry entries for them.
+    let parents: std::collections::HashSet<&str> = manifest
+        .entries
+        .iter()
+        .flat_map(|e| e.path.match_indices('/').map(|(i, _)| &e.path[..i]))
+        .collect();
     for path in order {
-        if !listed.contains(path.as_str()) {
+        let parent = seen.get(path).is_some_and(|s| s.kind == "directory")
+            && parents.contains(path.as_str());
+        if !listed.contains(path.as_str()) && !parent {
             problems.push(EntryProblem::Unexpected { path: path.clone() });
         }
     }

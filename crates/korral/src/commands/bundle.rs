@@ -392,6 +392,9 @@ fn inspect_bundle(args: &BundleArgs, inspect: &InspectArgs) -> anyhow::Result<Ex
                         "  {} {:>10}  {} -> {target}",
                         entry.mode, "", entry.path
                     )?,
+                    None if entry.entry_type == korral_bundle::EntryType::Directory => {
+                        writeln!(out, "  {} {:>10}  {}/", entry.mode, "", entry.path)?;
+                    }
                     None => writeln!(out, "  {} {:>10}  {}", entry.mode, entry.size, entry.path)?,
                 }
             }

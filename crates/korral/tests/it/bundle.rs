@@ -225,6 +225,7 @@ pub enum Item<'a> {
     Symlink(&'a str, &'a str),
     Hardlink(&'a str, &'a str),
     Fifo(&'a str),
+    Dir(&'a str, u32),
 }
 
 /// Writes a tar (gzip-compressed when `gz`) of `items` in order.
@@ -260,6 +261,14 @@ pub fn write_tar(path: &Path, items: &[Item<'_>], gz: bool) {
                 header.set_mode(0o777);
                 set_raw_path(&mut header, name);
                 header.set_link_name_literal(target).unwrap();
+                header.set_cksum();
+                builder.append(&header, std::io::empty()).unwrap();
+            }
+            Item::Dir(name, mode) => {
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_size(0);
+                header.set_mode(*mode);
+                set_raw_path(&mut header, name);
                 header.set_cksum();
                 builder.append(&header, std::io::empty()).unwrap();
             }
@@ -319,6 +328,7 @@ fn repack(source: &Path, target: &Path, change: impl FnOnce(&mut Vec<Read>)) {
         .iter()
         .map(|(name, kind, mode, data, link)| match kind {
             tar::EntryType::Symlink => Item::Symlink(name, link.as_deref().unwrap()),
+            tar::EntryType::Directory => Item::Dir(name, *mode),
             _ => Item::File(name, data, *mode),
         })
         .collect();
@@ -754,6 +764,82 @@ fn a_bundle_verifies_from_standard_input_as_from_its_file() {
         stderr(&output).contains("zip keeps its index at its end"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn empty_folders_are_kept_listed_and_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new();
+    let payload = scratch.payload();
+    fs::create_dir_all(payload.join("cache/empty")).unwrap();
+    fs::set_permissions(
+        payload.join("cache/empty"),
+        fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
+    for format in ["tar.zst", "tar.gz", "zip"] {
+        let archive = scratch.create(format, None);
+        let output = scratch
+            .korral()
+            .args(["bundle", "inspect", "-o", "json"])
+            .arg(&archive)
+            .output()
+            .unwrap();
+        let inspection: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let entries = inspection["manifest"]["entries"].as_array().unwrap();
+        let empty = entries
+            .iter()
+            .find(|e| e["path"] == "site/cache/empty")
+            .unwrap_or_else(|| panic!("{format}: {inspection:#}"));
+        assert_eq!(empty["type"], "directory");
+        assert_eq!(empty["mode"], "0750");
+        // Only empty folders are entries; the others are implied by their content.
+        assert!(!entries.iter().any(|e| e["path"] == "site/charts"));
+
+        let (code, report) = scratch.verify_json(&archive, &[]);
+        assert_eq!(code, 0, "{format}: {report:#}");
+        let out = format!("out-{format}");
+        let output = scratch.extract(&archive, &out, &[]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        let dir = scratch.path(&format!("{out}/site/cache/empty"));
+        assert!(dir.is_dir(), "{format}");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o750
+        );
+    }
+
+    // A listed folder that is gone, and a folder nobody listed, are both reported.
+    let archive = scratch.create("tar.zst", None);
+    let changed = scratch.path("changed.tar");
+    repack(&archive, &changed, |entries| {
+        entries.retain(|e| e.0 != "site/cache/empty");
+        entries.push((
+            "site/intruder".into(),
+            tar::EntryType::Directory,
+            0o755,
+            Vec::new(),
+            None,
+        ));
+        // A folder that holds listed entries may be in the archive: tar does that.
+        entries.push((
+            "site/charts".into(),
+            tar::EntryType::Directory,
+            0o755,
+            Vec::new(),
+            None,
+        ));
+    });
+    let (code, report) = scratch.verify_json(&changed, &[]);
+    assert_eq!(code, 1);
+    let mut found = problems(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        ["missing site/cache/empty", "unexpected site/intruder"],
+        "{report:#}"
     );
 }
 
