@@ -186,7 +186,7 @@ fn read<R: Read + Seek + Send + 'static>(
     if format == Format::Zip {
         return read_zip(source, len, limits, visit);
     }
-    read_compressed_tar(Box::new(source), format, limits, move || len, visit)
+    read_compressed_tar(Box::new(source), format, limits, move || len, true, visit)
 }
 
 /// Reads an archive from a stream that cannot seek (standard input), in one pass.
@@ -220,6 +220,7 @@ pub(crate) fn read_stream(
         format,
         limits,
         move || consumed.load(Ordering::Relaxed),
+        false,
         visit,
     )?;
     Ok(format)
@@ -240,12 +241,14 @@ impl Read for Consumed {
 }
 
 /// Decompresses a tar (on a second thread) and visits its entries. `archive_len` is
-/// the archive's size in bytes, or as much of it as has been read, for the ratio cap.
+/// the archive's size in bytes, or as much of it as has been read, for the ratio cap;
+/// `join`: whether to wait for the thread when done (not for a stream that may block).
 fn read_compressed_tar(
     source: Box<dyn Read + Send>,
     format: Format,
     limits: &Limits,
     archive_len: impl Fn() -> u64 + Send + 'static,
+    join: bool,
     visit: &mut Visit<'_>,
 ) -> Result<()> {
     let decoded: Box<dyn Read + Send> = match format {
@@ -259,7 +262,7 @@ fn read_compressed_tar(
         )),
         Format::Tar | Format::Zip => source,
     };
-    let reader = Pipe::spawn(decoded, *limits, archive_len);
+    let reader = Pipe::spawn(decoded, *limits, archive_len, join);
     read_tar(reader, visit)
 }
 
@@ -452,6 +455,9 @@ pub(crate) struct Pipe {
     len: usize,
     pos: usize,
     done: bool,
+    /// The decompressing thread, joined on drop; `None` once joined, or when the source
+    /// is a stream whose next read may never come (standard input), left to end alone.
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Pipe {
@@ -459,10 +465,11 @@ impl Pipe {
         mut source: Box<dyn Read + Send>,
         limits: Limits,
         archive_len: impl Fn() -> u64 + Send + 'static,
+        join: bool,
     ) -> Self {
         let (send, chunks) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(DEPTH);
         let (recycle, spare) = mpsc::sync_channel::<Vec<u8>>(DEPTH + 2);
-        thread::spawn(move || {
+        let thread = thread::spawn(move || {
             let mut produced = 0u64;
             loop {
                 let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
@@ -507,6 +514,20 @@ impl Pipe {
             len: 0,
             pos: 0,
             done: false,
+            thread: join.then_some(thread),
+        }
+    }
+}
+
+impl Drop for Pipe {
+    /// Hangs up, so that the thread stops at its next chunk (at most one more
+    /// [`CHUNK`] of a file), and waits for it: nothing keeps decompressing after the
+    /// reader is gone.
+    fn drop(&mut self) {
+        let (_, hung_up) = mpsc::sync_channel(0);
+        drop(std::mem::replace(&mut self.chunks, hung_up));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
