@@ -83,7 +83,7 @@ pub(crate) struct Index<'a> {
     by_kind: HashMap<(&'a str, Option<&'a str>), Vec<usize>>,
     /// Edge indexes (into `graph.edges()`) by target node; edges are sorted by source
     /// already.
-    incoming: Vec<Vec<u32>>,
+    incoming: Vec<Vec<usize>>,
 }
 
 impl<'a> Index<'a> {
@@ -97,7 +97,7 @@ impl<'a> Index<'a> {
         }
         let mut incoming = vec![Vec::new(); graph.nodes().len()];
         for (i, edge) in graph.edges().iter().enumerate() {
-            incoming[edge.target].push(u32::try_from(i).unwrap_or(u32::MAX));
+            incoming[edge.target].push(i);
         }
         Self { by_kind, incoming }
     }
@@ -128,7 +128,7 @@ impl<'a> Cx<'a> {
             .get(self.node_of[object])
             .map_or(&[][..], Vec::as_slice)
             .iter()
-            .map(move |&i| &edges[i as usize])
+            .map(move |&i| &edges[i])
     }
 }
 

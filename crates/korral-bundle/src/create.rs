@@ -42,13 +42,20 @@ pub struct Signer<'a> {
     pub passphrase: String,
 }
 
-/// A file or symlink to bundle.
+/// A file, symlink or empty folder to bundle.
 struct Input {
     source: PathBuf,
     path: String,
-    symlink: Option<String>,
-    /// An empty directory.
-    dir: bool,
+    kind: InputKind,
+}
+
+/// What an input is.
+enum InputKind {
+    File,
+    /// A symlink, with its target.
+    Symlink(String),
+    /// An empty folder (others are implied by their content's paths).
+    Dir,
 }
 
 /// Creates the bundle; returns its manifest.
@@ -79,7 +86,7 @@ pub fn create(
     // First pass: digests, so the manifest can lead the archive.
     let total: u64 = inputs
         .iter()
-        .filter(|i| i.symlink.is_none() && !i.dir)
+        .filter(|i| matches!(i.kind, InputKind::File))
         .map(|i| fs::metadata(&i.source).map_or(0, |m| m.len()))
         .sum();
     let entries = hash_entries(&inputs, &algorithms, total, progress)?;
@@ -131,7 +138,7 @@ fn hash_entries(
     let mut entries = Vec::with_capacity(inputs.len());
     let mut buffer = vec![0u8; 256 << 10];
     for input in inputs {
-        if let Some(target) = &input.symlink {
+        if let InputKind::Symlink(target) = &input.kind {
             entries.push(Entry {
                 path: input.path.clone(),
                 entry_type: EntryType::Symlink,
@@ -142,7 +149,7 @@ fn hash_entries(
             });
             continue;
         }
-        if input.dir {
+        if let InputKind::Dir = input.kind {
             let dir = File::open(&input.source).map_err(|err| Error::io(&input.source, err))?;
             entries.push(Entry {
                 path: input.path.clone(),
@@ -218,13 +225,13 @@ fn write_archive(
     }
     progress.start("writing", total);
     for (input, entry) in inputs.iter().zip(&manifest.entries) {
-        if let Some(target) = &input.symlink {
+        if let InputKind::Symlink(target) = &input.kind {
             writer
                 .add_symlink(&entry.path, target, mtime)
                 .map_err(write_err)?;
             continue;
         }
-        if input.dir {
+        if let InputKind::Dir = input.kind {
             writer
                 .add_dir(&entry.path, entry.mode_bits(), mtime)
                 .map_err(write_err)?;
@@ -373,8 +380,7 @@ fn walk(dir: &Path, prefix: &str, root: &Path, inputs: &mut Vec<Input>) -> Resul
         inputs.push(Input {
             source: dir.to_owned(),
             path: prefix.to_owned(),
-            symlink: None,
-            dir: true,
+            kind: InputKind::Dir,
         });
         return Ok(());
     }
@@ -414,7 +420,7 @@ fn push(source: &Path, path: String, _root: &Path, inputs: &mut Vec<Input>) -> R
     manifest::check_path(&path)
         .map_err(|reason| Error::Input(format!("`{}`: {reason}", source.display())))?;
     let metadata = fs::symlink_metadata(source).map_err(|err| Error::io(source, err))?;
-    let symlink = if metadata.file_type().is_symlink() {
+    let kind = if metadata.file_type().is_symlink() {
         let target = fs::read_link(source).map_err(|err| Error::io(source, err))?;
         let target = target.to_str().map(str::to_owned).ok_or_else(|| {
             Error::Input(format!(
@@ -428,15 +434,14 @@ fn push(source: &Path, path: String, _root: &Path, inputs: &mut Vec<Input>) -> R
                 source.display()
             ))
         })?;
-        Some(target)
+        InputKind::Symlink(target)
     } else {
-        None
+        InputKind::File
     };
     inputs.push(Input {
         source: source.to_owned(),
         path,
-        symlink,
-        dir: false,
+        kind,
     });
     Ok(())
 }

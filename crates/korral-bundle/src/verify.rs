@@ -507,16 +507,16 @@ fn compare(
             });
             continue;
         }
+        // A symlink's mode means nothing; a file's and a folder's are checked.
+        if entry.entry_type != EntryType::Symlink && found.mode != entry.mode_bits() {
+            problems.push(EntryProblem::ModeMismatch {
+                path: path.clone(),
+                expected: entry.mode.clone(),
+                actual: format!("{:04o}", found.mode),
+            });
+        }
         match entry.entry_type {
-            EntryType::Directory => {
-                if found.mode != entry.mode_bits() {
-                    problems.push(EntryProblem::ModeMismatch {
-                        path,
-                        expected: entry.mode.clone(),
-                        actual: format!("{:04o}", found.mode),
-                    });
-                }
-            }
+            EntryType::Directory => {}
             EntryType::Symlink => {
                 if found.target != entry.target {
                     problems.push(EntryProblem::TargetMismatch {
@@ -527,13 +527,6 @@ fn compare(
                 }
             }
             EntryType::File => {
-                if found.mode != entry.mode_bits() {
-                    problems.push(EntryProblem::ModeMismatch {
-                        path: path.clone(),
-                        expected: entry.mode.clone(),
-                        actual: format!("{:04o}", found.mode),
-                    });
-                }
                 if found.size != entry.size {
                     problems.push(EntryProblem::SizeMismatch {
                         path,

@@ -81,9 +81,11 @@ pub fn cluster_key(key: &str) -> Result<FieldPath, EditError> {
 /// with what may stand there rather than read as "not set". A number between dots picks
 /// a list item (`nodes.0.name` is `nodes[0].name`).
 pub fn setting(path: FieldPath) -> Result<FieldPath, EditError> {
-    let schema = crate::schema::schema();
+    // Built once: `--scope` checks the key for every node it picks.
+    static SCHEMA: std::sync::LazyLock<Json> = std::sync::LazyLock::new(crate::schema::schema);
+    let schema = &*SCHEMA;
     let defs = schema.get("$defs");
-    let mut node = &schema;
+    let mut node = schema;
     let mut walked: Vec<Segment> = Vec::new();
     for segment in path.0 {
         node = resolve(node, defs);
