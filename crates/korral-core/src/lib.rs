@@ -33,12 +33,13 @@ mod object;
 mod object_set;
 mod quantity;
 mod selector;
+pub mod terminal;
 
 pub use error::{Error, Result, read_hint};
 pub use key::{ApiVersion, ObjectKey, Scope, builtin_scope};
 pub use load::Loader;
 pub use object::{Metadata, Object, OwnerReference, RawJson, Source};
-pub use object_set::{FileId, ObjectSet, Warning};
+pub use object_set::{DEFAULT_NAMESPACE, FileId, ObjectSet, Warning};
 pub use quantity::{Quantity, QuantityError};
 pub use selector::{
     ExpressionSpec, LabelSelector, LabelSelectorSpec, Operator, Requirement, SelectorParseError,

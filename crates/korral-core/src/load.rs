@@ -34,6 +34,7 @@ const STDIN_NAME: &str = "<stdin>";
 pub struct Loader {
     paths: Vec<PathBuf>,
     skip_malformed: bool,
+    namespace: Option<String>,
 }
 
 impl Loader {
@@ -67,6 +68,14 @@ impl Loader {
     #[must_use]
     pub fn skip_malformed(mut self) -> Self {
         self.skip_malformed = true;
+        self
+    }
+
+    /// Places namespaced objects that name no namespace in `namespace` instead of
+    /// `default`, as `kubectl apply -n NAMESPACE -f` does. Objects that name one keep it.
+    #[must_use]
+    pub fn default_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
         self
     }
 
@@ -116,6 +125,7 @@ impl Loader {
     fn reader(&self) -> Reader {
         Reader {
             skip_malformed: self.skip_malformed,
+            namespace: self.namespace.clone(),
             ..Reader::default()
         }
     }
@@ -136,6 +146,7 @@ struct Reader {
     objects: Vec<Object>,
     warnings: Vec<Warning>,
     skip_malformed: bool,
+    namespace: Option<String>,
 }
 
 impl Reader {
@@ -196,7 +207,11 @@ impl Reader {
     }
 
     fn finish(self) -> ObjectSet {
-        ObjectSet::from_objects(self.objects, self.files, self.warnings)
+        let namespace = self
+            .namespace
+            .as_deref()
+            .unwrap_or(crate::object_set::DEFAULT_NAMESPACE);
+        ObjectSet::from_objects_in(self.objects, self.files, self.warnings, namespace)
     }
 }
 

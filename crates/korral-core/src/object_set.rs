@@ -6,6 +6,10 @@ use serde::Deserialize;
 use crate::key::{ApiVersion, ObjectKey, Scope, builtin_scope};
 use crate::object::Object;
 
+/// Where a namespaced object that names no namespace is placed, unless the set is read
+/// for another namespace.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
 /// Index of a file in an [`ObjectSet`]'s file list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -58,22 +62,37 @@ impl fmt::Display for Warning {
 /// Kubernetes objects and where each came from: what every korral view reads.
 ///
 /// Each object appears once (by [`ObjectKey`]); namespaces are normalised so that a
-/// namespaced object written without one is in `default` and a cluster-scoped one has
-/// none, using the built-in kinds and the CustomResourceDefinitions in the set.
+/// namespaced object written without one is in `default` (or the namespace the set was
+/// read for, as `kubectl apply -n NS -f` places it) and a cluster-scoped one has none,
+/// using the built-in kinds and the CustomResourceDefinitions in the set.
+///
+/// When two documents define the same object, the later one is the object
+/// ([`ObjectSet::objects`]) and the earlier ones are kept as [shadowed
+/// documents](ObjectSet::shadowed): a graph has one node per identity, but a reader that
+/// judges documents where they stand (audit, status on files) sees every one.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectSet {
     objects: Vec<Object>,
+    shadowed: Vec<Object>,
     files: Vec<String>,
     warnings: Vec<Warning>,
 }
 
 impl ObjectSet {
     /// A set from objects read elsewhere (a live cluster, a test); `files` names the
-    /// [`crate::FileId`]s their sources point at.
-    pub fn from_objects(
+    /// [`crate::FileId`]s their sources point at. Namespaced objects without a
+    /// namespace are placed in `default`.
+    pub fn from_objects(objects: Vec<Object>, files: Vec<String>, warnings: Vec<Warning>) -> Self {
+        Self::from_objects_in(objects, files, warnings, DEFAULT_NAMESPACE)
+    }
+
+    /// Like [`ObjectSet::from_objects`], placing namespaced objects that name no
+    /// namespace in `namespace` (what `kubectl apply -n NAMESPACE -f` does).
+    pub fn from_objects_in(
         mut objects: Vec<Object>,
         files: Vec<String>,
         mut warnings: Vec<Warning>,
+        namespace: &str,
     ) -> Self {
         let crd_scopes = crd_scopes(&objects);
         for object in &mut objects {
@@ -86,7 +105,7 @@ impl ObjectSet {
             match scope {
                 Some(Scope::Cluster) => object.metadata.namespace = None,
                 Some(Scope::Namespaced) if object.metadata.namespace.is_none() => {
-                    object.metadata.namespace = Some("default".to_owned());
+                    object.metadata.namespace = Some(namespace.to_owned());
                 }
                 _ => {}
             }
@@ -94,6 +113,7 @@ impl ObjectSet {
 
         let mut set = Self {
             objects: Vec::with_capacity(objects.len()),
+            shadowed: Vec::new(),
             files,
             warnings: Vec::new(),
         };
@@ -103,7 +123,8 @@ impl ObjectSet {
             if let Some(&index) = seen.get(&key) {
                 let first = set.location(&set.objects[index]);
                 let second = set.location(&object);
-                set.objects[index] = object;
+                let earlier = std::mem::replace(&mut set.objects[index], object);
+                set.shadowed.push(earlier);
                 warnings.push(Warning::Duplicate { key, first, second });
             } else {
                 seen.insert(key, set.objects.len());
@@ -117,6 +138,18 @@ impl ObjectSet {
     /// The objects, in the order they were first read.
     pub fn objects(&self) -> &[Object] {
         &self.objects
+    }
+
+    /// Documents that a later document of the same identity replaced, in the order
+    /// they were read. Empty for a live cluster.
+    pub fn shadowed(&self) -> &[Object] {
+        &self.shadowed
+    }
+
+    /// Every document read: the objects, then the shadowed documents. What a reader
+    /// that judges each document with its own file and line walks.
+    pub fn documents(&self) -> impl Iterator<Item = &Object> {
+        self.objects.iter().chain(&self.shadowed)
     }
 
     /// How many objects.
@@ -152,9 +185,10 @@ impl ObjectSet {
         &self.warnings
     }
 
-    /// Keeps only the objects for which `keep` is true.
-    pub fn retain(&mut self, keep: impl FnMut(&Object) -> bool) {
-        self.objects.retain(keep);
+    /// Keeps only the objects (and shadowed documents) for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Object) -> bool) {
+        self.objects.retain(&mut keep);
+        self.shadowed.retain(keep);
     }
 }
 
