@@ -35,7 +35,7 @@ mod quantity;
 mod selector;
 pub mod terminal;
 
-pub use error::{Error, Result, read_hint};
+pub use error::{Error, Result, plain_parse_message, read_hint};
 pub use key::{ApiVersion, ObjectKey, Scope, builtin_scope};
 pub use load::Loader;
 pub use object::{Metadata, Object, OwnerReference, RawJson, Source};

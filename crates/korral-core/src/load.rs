@@ -343,10 +343,11 @@ fn shift(start_line: usize, line: usize, column: usize) -> (usize, usize) {
 /// position in front).
 fn describe_json_error(err: &serde_json::Error) -> String {
     let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
+    let text = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    crate::error::plain_parse_message(text)
 }
 
 /// What korral reads eagerly from every object: type, metadata, and for lists their
@@ -358,9 +359,32 @@ pub(crate) struct Head<'a> {
     #[serde(borrow, default)]
     kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    metadata: Option<MetaIn<'a>>,
+    metadata: Option<MapOnly<MetaIn<'a>>>,
     #[serde(borrow, default)]
     items: Option<json::Items<'a>>,
+}
+
+/// A struct read from a mapping only: serde's derive also accepts a sequence of the
+/// fields in order, which would read `metadata: [web]` as an object named `web`.
+struct MapOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = MapOnly<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(MapOnly)
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -412,7 +436,7 @@ impl Head<'_> {
             (_, Some((_, k))) if !k.is_empty() => k.to_owned(),
             _ => return Err("not a Kubernetes object: `kind` is missing; add it (for example `kind: ConfigMap`)".to_owned()),
         };
-        let Some(meta) = self.metadata else {
+        let Some(MapOnly(meta)) = self.metadata else {
             return Err(format!("`{kind}` has no `metadata`; add `metadata.name`"));
         };
         let name = match (meta.name, meta.generate_name) {

@@ -92,13 +92,7 @@ fn message(err: &serde_saphyr::Error) -> String {
         Some(at) => &text[..at],
         None => text,
     };
-    // The parser's hint names its own option, which means nothing to a user.
-    match text.split_once(", set DuplicateKeyPolicy") {
-        Some((head, _)) => {
-            format!("{head}; is a `---` missing between two objects? A key may appear once")
-        }
-        None => text.to_owned(),
-    }
+    crate::error::plain_parse_message(text)
 }
 
 fn to_raw(value: &Value) -> RawJson {

@@ -308,3 +308,36 @@ fn yaml_flow_mappings_are_not_mistaken_for_json() {
         "{err}"
     );
 }
+
+#[test]
+fn metadata_of_the_wrong_shape_is_refused_in_plain_words() {
+    // serde's derive reads a struct from a sequence of its fields in order: this used to
+    // load as a ConfigMap named `x`.
+    for (name, text) in [
+        (
+            "a.json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":["x"]}"#,
+        ),
+        ("a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [x]\n"),
+        ("b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: x\n"),
+    ] {
+        let err = Loader::load_str(name, text).unwrap_err().to_string();
+        assert!(err.contains("expected a mapping"), "{err}");
+        assert!(!err.contains("MetaIn") && !err.contains("struct"), "{err}");
+    }
+}
+
+#[test]
+fn parser_advice_about_its_own_options_is_not_shown() {
+    let err = Loader::load_str(
+        "a.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("A key may appear once"), "{err}");
+    assert!(
+        !err.contains("DuplicateKeyPolicy") && !err.contains("Options"),
+        "{err}"
+    );
+}

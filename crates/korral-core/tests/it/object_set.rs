@@ -44,4 +44,26 @@ fn duplicates_warn_and_the_later_one_wins() {
         (first.as_str(), second.as_str()),
         ("input.yaml:1", "input.yaml:8")
     );
+    // The earlier document is not lost: readers that judge documents see both.
+    assert_eq!(set.shadowed().len(), 1);
+    assert_eq!(set.shadowed()[0].labels()["v"], "first");
+    let lines: Vec<u32> = set.documents().map(|o| o.source().line).collect();
+    assert_eq!(lines, vec![8, 1]);
+}
+
+#[test]
+fn a_default_namespace_places_only_objects_that_name_none() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n\
+                ---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: kept\n\
+                ---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: c\n";
+    let set = korral_core::Loader::new()
+        .default_namespace("argocd")
+        .read_str("install.yaml", text)
+        .unwrap();
+    let namespaces: Vec<Option<&str>> = set
+        .objects()
+        .iter()
+        .map(|o| o.metadata().namespace.as_deref())
+        .collect();
+    assert_eq!(namespaces, vec![Some("argocd"), Some("kept"), None]);
 }
