@@ -83,18 +83,28 @@ impl Limits {
     /// very compressible text are never refused.
     pub const SLACK: u64 = 16 << 20;
 
-    fn cap(&self, archive_len: u64) -> u64 {
+    /// The most an archive of `archive_len` bytes may decompress to. `declared` is what
+    /// the manifest, once read, accounts for (its payload sizes plus the archive's
+    /// framing, see [`Allowance`]): a bundle that decompresses to what it declares is
+    /// never a bomb, whatever its ratio. `--max-size` holds in every case.
+    fn cap(&self, archive_len: u64, declared: u64) -> u64 {
         self.max_ratio
             .saturating_mul(archive_len)
             .max(Self::SLACK)
+            .max(declared)
             .min(self.max_size)
     }
 
-    fn exceeded(&self, archive_len: u64, produced: u64) -> Error {
+    fn exceeded(&self, archive_len: u64, declared: u64, produced: u64) -> Error {
         if produced > self.max_size {
             Error::Limit(format!(
                 "the archive decompresses to more than {} bytes (--max-size); raise it if the bundle is genuine",
                 self.max_size
+            ))
+        } else if declared > 0 {
+            Error::Limit(format!(
+                "the archive decompresses to more than its manifest declares ({declared} bytes with the archive's framing) and more than {}× its {archive_len} bytes, like a compression bomb",
+                self.max_ratio
             ))
         } else {
             Error::Limit(format!(
@@ -102,6 +112,41 @@ impl Limits {
                 self.max_ratio
             ))
         }
+    }
+}
+
+/// What the manifest declares the archive decompresses to, shared with the thread that
+/// decompresses: 0 until the manifest is read, then its payload sizes plus the framing of
+/// every entry (see [`Allowance::declare`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Allowance(Arc<AtomicU64>);
+
+impl Allowance {
+    /// Tar spends a 512-byte header and up to 511 bytes of padding per entry, and a
+    /// long path adds a GNU long-name entry (its own header plus the name, padded).
+    const FRAMING: u64 = 3 * 512;
+
+    /// Allows what `manifest` accounts for: every entry's declared size and framing,
+    /// the manifest and its signature, and the end of the archive. Never lowers it.
+    pub(crate) fn declare(&self, manifest: &crate::manifest::Manifest, manifest_len: u64) {
+        let framing: u64 = manifest
+            .entries
+            .iter()
+            .map(|e| {
+                let names = e.path.len() + e.target.as_ref().map_or(0, String::len);
+                Self::FRAMING + 2 * names as u64
+            })
+            .fold(0u64, u64::saturating_add);
+        let total = manifest
+            .total_size()
+            .saturating_add(framing)
+            .saturating_add(manifest_len)
+            .saturating_add(MAX_EXTENSION + 4 * Self::FRAMING);
+        self.0.fetch_max(total, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
     }
 }
 
@@ -140,12 +185,35 @@ pub(crate) type Visit<'a> = dyn FnMut(&Header, &mut dyn Read) -> Result<()> + 'a
 
 /// Opens `path`, recognises its format and calls `visit` for each entry in archive
 /// order, with a reader of its content.
-pub(crate) fn read_file(path: &Path, limits: &Limits, visit: &mut Visit<'_>) -> Result<Format> {
-    let mut file = File::open(path).map_err(|err| Error::io(path, err))?;
-    let len = file.metadata().map_err(|err| Error::io(path, err))?.len();
+pub(crate) fn read_file(
+    path: &Path,
+    limits: &Limits,
+    allowance: &Allowance,
+    visit: &mut Visit<'_>,
+) -> Result<Format> {
+    let file = File::open(path).map_err(|err| Error::io(path, err))?;
+    read_open_file(file, path, limits, allowance, visit)
+}
+
+/// [`read_file`] of a file already open: whatever it is (a regular file, a FIFO), it
+/// is read once, from where it stands.
+pub(crate) fn read_open_file(
+    mut file: File,
+    path: &Path,
+    limits: &Limits,
+    allowance: &Allowance,
+    visit: &mut Visit<'_>,
+) -> Result<Format> {
+    let metadata = file.metadata().map_err(|err| Error::io(path, err))?;
+    if !metadata.is_file() {
+        // A FIFO or a character device cannot seek: read it as a stream.
+        let name = path.display().to_string();
+        return read_stream(Box::new(file), &name, limits, allowance, visit);
+    }
+    let len = metadata.len();
     let format = sniff(&mut file).map_err(|err| Error::io(path, err))?;
     let format = format.ok_or_else(|| Error::UnknownFormat(path.to_owned()))?;
-    read(file, len, format, limits, visit)?;
+    read(file, len, format, limits, allowance, visit)?;
     Ok(format)
 }
 
@@ -167,12 +235,13 @@ pub(crate) fn read_any<R: Read + Seek + Send + 'static>(
     mut source: R,
     len: u64,
     limits: &Limits,
+    allowance: &Allowance,
     visit: &mut Visit<'_>,
 ) -> Result<Format> {
     let format = sniff(&mut source)
         .map_err(|err| Error::Archive(err.to_string()))?
         .ok_or_else(|| Error::UnknownFormat("<input>".into()))?;
-    read(source, len, format, limits, visit)?;
+    read(source, len, format, limits, allowance, visit)?;
     Ok(format)
 }
 
@@ -181,12 +250,21 @@ fn read<R: Read + Seek + Send + 'static>(
     len: u64,
     format: Format,
     limits: &Limits,
+    allowance: &Allowance,
     visit: &mut Visit<'_>,
 ) -> Result<()> {
     if format == Format::Zip {
-        return read_zip(source, len, limits, visit);
+        return read_zip(source, len, limits, allowance, visit);
     }
-    read_compressed_tar(Box::new(source), format, limits, move || len, true, visit)
+    read_compressed_tar(
+        Box::new(source),
+        format,
+        limits,
+        allowance,
+        move || len,
+        true,
+        visit,
+    )
 }
 
 /// Reads an archive from a stream that cannot seek (standard input), in one pass.
@@ -196,6 +274,7 @@ pub(crate) fn read_stream(
     source: Box<dyn Read + Send>,
     name: &str,
     limits: &Limits,
+    allowance: &Allowance,
     visit: &mut Visit<'_>,
 ) -> Result<Format> {
     let consumed = Arc::new(AtomicU64::new(0));
@@ -219,6 +298,7 @@ pub(crate) fn read_stream(
         source,
         format,
         limits,
+        allowance,
         move || consumed.load(Ordering::Relaxed),
         false,
         visit,
@@ -247,6 +327,7 @@ fn read_compressed_tar(
     source: Box<dyn Read + Send>,
     format: Format,
     limits: &Limits,
+    allowance: &Allowance,
     archive_len: impl Fn() -> u64 + Send + 'static,
     join: bool,
     visit: &mut Visit<'_>,
@@ -262,27 +343,75 @@ fn read_compressed_tar(
         )),
         Format::Tar | Format::Zip => source,
     };
-    let reader = Pipe::spawn(decoded, *limits, archive_len, join);
+    let reader = Pipe::spawn(decoded, *limits, allowance.clone(), archive_len, join);
     read_tar(reader, visit)
+}
+
+/// The most a GNU long-name or long-link entry, or a PAX extension header, may hold.
+/// Paths are at most 4 KiB on Linux; korral's own names are far shorter. The tar crate
+/// would read any size into memory (a header claiming 1 GiB made verify allocate 4 GB).
+pub(crate) const MAX_EXTENSION: u64 = 64 << 10;
+
+/// Extensions read so far that describe the next entry.
+#[derive(Default)]
+struct Pending {
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    pax: Option<Vec<u8>>,
 }
 
 fn read_tar(reader: Pipe, visit: &mut Visit<'_>) -> Result<()> {
     let mut archive = tar::Archive::new(reader);
-    let entries = archive.entries().map_err(archive_error)?;
+    // Raw: long names and PAX headers are read here, with a cap on their size.
+    let entries = archive.entries().map_err(archive_error)?.raw(true);
+    let mut pending = Pending::default();
     for entry in entries {
         let mut entry = entry.map_err(archive_error)?;
-        let path = text(&entry.path_bytes(), "path")?;
+        let kind = entry.header().entry_type();
+        let slot = match kind {
+            tar::EntryType::GNULongName => Some(&mut pending.long_name),
+            tar::EntryType::GNULongLink => Some(&mut pending.long_link),
+            tar::EntryType::XHeader => Some(&mut pending.pax),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            if slot.is_some() {
+                return Err(Error::Archive(
+                    "two long-name or PAX headers describe the same entry".into(),
+                ));
+            }
+            let size = entry.header().entry_size().map_err(archive_error)?;
+            *slot = Some(read_extension(&mut entry, size)?);
+            continue;
+        }
+        if kind == tar::EntryType::XGlobalHeader {
+            // Global PAX records (a comment, a mtime) say nothing korral uses.
+            let size = entry.header().entry_size().map_err(archive_error)?;
+            read_extension(&mut entry, size)?;
+            continue;
+        }
+        let pending = std::mem::take(&mut pending);
+        let pax = Pax::parse(pending.pax.as_deref(), entry.header().entry_size().ok())?;
+        let raw_path = pax
+            .path
+            .or(pending.long_name.map(trim_nul))
+            .unwrap_or_else(|| entry.header().path_bytes().into_owned());
+        let path = text(&raw_path, "path")?;
         let header = entry.header();
         let mode = header.mode().map_err(archive_error)?;
+        let link_bytes = pax
+            .link
+            .or(pending.long_link.map(trim_nul))
+            .or_else(|| header.link_name_bytes().map(std::borrow::Cow::into_owned));
         let link = || -> Result<String> {
-            match entry.link_name_bytes() {
-                Some(name) => text(&name, "link target"),
+            match &link_bytes {
+                Some(name) => text(name, "link target"),
                 None => Err(Error::Archive(format!(
                     "`{path}` is a link without a target"
                 ))),
             }
         };
-        let kind = match header.entry_type() {
+        let kind = match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous => Kind::File,
             tar::EntryType::Directory => Kind::Dir,
             tar::EntryType::Symlink => Kind::Symlink(link()?),
@@ -297,18 +426,86 @@ fn read_tar(reader: Pipe, visit: &mut Visit<'_>) -> Result<()> {
         visit(&header, &mut entry)?;
         // Whatever the visitor left unread is skipped by the tar reader.
     }
+    if pending.long_name.is_some() || pending.long_link.is_some() || pending.pax.is_some() {
+        return Err(Error::Archive(
+            "it ends with a long-name or PAX header and no entry after it".into(),
+        ));
+    }
     Ok(())
+}
+
+/// Reads a long-name or PAX header's content, refusing one larger than
+/// [`MAX_EXTENSION`] before reading a byte of it.
+fn read_extension(entry: &mut dyn Read, size: u64) -> Result<Vec<u8>> {
+    if size > MAX_EXTENSION {
+        return Err(Error::Archive(format!(
+            "a long-name or PAX header of {size} bytes (at most {MAX_EXTENSION}): not a bundle korral or tar writes"
+        )));
+    }
+    let mut data = Vec::new();
+    entry
+        .take(MAX_EXTENSION)
+        .read_to_end(&mut data)
+        .map_err(archive_error)?;
+    Ok(data)
+}
+
+/// A GNU long name ends with a NUL.
+fn trim_nul(mut bytes: Vec<u8>) -> Vec<u8> {
+    while bytes.last() == Some(&0) {
+        bytes.pop();
+    }
+    bytes
+}
+
+/// The PAX records korral reads: `path` and `linkpath`.
+struct Pax {
+    path: Option<Vec<u8>>,
+    link: Option<Vec<u8>>,
+}
+
+impl Pax {
+    fn parse(data: Option<&[u8]>, header_size: Option<u64>) -> Result<Self> {
+        let mut pax = Self {
+            path: None,
+            link: None,
+        };
+        let Some(data) = data else {
+            return Ok(pax);
+        };
+        for record in tar::PaxExtensions::new(data) {
+            let record = record.map_err(|_| Error::Archive("a PAX header is malformed".into()))?;
+            match record.key_bytes() {
+                b"path" => pax.path = Some(record.value_bytes().to_vec()),
+                b"linkpath" => pax.link = Some(record.value_bytes().to_vec()),
+                // A size record overrides the header's: readers that disagree on it see
+                // different archives, so korral reads only archives where both agree.
+                b"size" => {
+                    let size = std::str::from_utf8(record.value_bytes())
+                        .ok()
+                        .and_then(|v| v.parse::<u64>().ok());
+                    if size.is_none() || size != header_size {
+                        return Err(Error::Archive(
+                            "a PAX `size` record differs from its entry's header; repack with `tar --format=gnu`, or make the bundle with `korral bundle create`".into(),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(pax)
+    }
 }
 
 fn read_zip<R: Read + Seek>(
     source: R,
     len: u64,
     limits: &Limits,
+    allowance: &Allowance,
     visit: &mut Visit<'_>,
 ) -> Result<()> {
     let mut archive =
         zip::ZipArchive::new(source).map_err(|err| Error::Archive(format!("zip: {err}")))?;
-    let cap = limits.cap(len);
     let mut produced = 0u64;
     for index in 0..archive.len() {
         let mut file = archive
@@ -341,6 +538,8 @@ fn read_zip<R: Read + Seek>(
             kind,
             mode,
         };
+        // The manifest, once read, may allow more.
+        let cap = limits.cap(len, allowance.get());
         let mut counted = Counted {
             inner: &mut file,
             produced: &mut produced,
@@ -348,7 +547,7 @@ fn read_zip<R: Read + Seek>(
         };
         let result = visit(&header, &mut counted);
         if produced > cap {
-            return Err(limits.exceeded(len, produced));
+            return Err(limits.exceeded(len, allowance.get(), produced));
         }
         result?;
     }
@@ -464,6 +663,7 @@ impl Pipe {
     fn spawn(
         mut source: Box<dyn Read + Send>,
         limits: Limits,
+        allowance: Allowance,
         archive_len: impl Fn() -> u64 + Send + 'static,
         join: bool,
     ) -> Self {
@@ -489,8 +689,8 @@ impl Pipe {
                 };
                 produced += filled as u64;
                 let len = archive_len();
-                if produced > limits.cap(len) {
-                    let message = limits.exceeded(len, produced).to_string();
+                if produced > limits.cap(len, allowance.get()) {
+                    let message = limits.exceeded(len, allowance.get(), produced).to_string();
                     let _ = send.send(Err(io::Error::other(PipeLimit(message))));
                     return;
                 }
@@ -715,4 +915,37 @@ fn zip_time(unix: i64) -> zip::DateTime {
         time.second() as u8,
     )
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bundle of many tiny files decompresses far beyond 100:1 (tar headers compress
+    /// to almost nothing); once its manifest is read, what it declares is allowed.
+    #[test]
+    fn the_cap_grows_to_what_the_manifest_declares_but_never_past_max_size() {
+        let limits = Limits {
+            max_size: 1 << 30,
+            max_ratio: 100,
+        };
+        assert_eq!(limits.cap(100_000, 0), Limits::SLACK);
+        assert_eq!(limits.cap(1 << 20, 0), 100 << 20);
+        assert_eq!(limits.cap(100_000, 40 << 20), 40 << 20);
+        assert_eq!(limits.cap(100_000, 1 << 40), 1 << 30);
+        let message = limits.exceeded(100_000, 40 << 20, 41 << 20).to_string();
+        assert!(
+            message.contains("more than its manifest declares"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_extension_header_larger_than_the_cap_is_refused_unread() {
+        let mut never = io::repeat(0);
+        let err = read_extension(&mut never, 1 << 30).unwrap_err();
+        assert!(err.to_string().contains("1073741824 bytes"), "{err}");
+        let name = read_extension(&mut &b"a/long/name\0"[..], 12).unwrap();
+        assert_eq!(trim_nul(name), b"a/long/name");
+    }
 }

@@ -70,11 +70,9 @@ pub fn create(
         ));
     }
     for (field, value) in [("--name", &options.name), ("--version", &options.version)] {
-        if value.trim().is_empty() {
-            return Err(Error::Input(format!("{field} must not be empty")));
-        }
+        manifest::check_component(field, value).map_err(Error::Input)?;
     }
-    let inputs = collect(&options.paths)?;
+    let inputs = collect(&options.paths, &options.output)?;
     let mut algorithms = vec![HashAlgorithm::Sha256];
     for algorithm in &options.hashes {
         if !algorithms.contains(algorithm) {
@@ -305,9 +303,40 @@ fn file_mode(_file: &File, _path: &Path) -> Result<u32> {
     Ok(0o644)
 }
 
+/// The output file, if it exists already (a bundle made before, in a folder being
+/// bundled): never packed into itself.
+struct Output(Option<FileId>);
+
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+impl Output {
+    fn new(path: &Path) -> Self {
+        Self(fs::metadata(path).ok().and_then(|m| id(path, &m)))
+    }
+
+    fn is(&self, path: &Path, metadata: &fs::Metadata) -> bool {
+        self.0.is_some() && id(path, metadata) == self.0
+    }
+}
+
+#[cfg(unix)]
+fn id(_path: &Path, metadata: &fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn id(path: &Path, _metadata: &fs::Metadata) -> Option<FileId> {
+    path.canonicalize().ok()
+}
+
 /// Expands the inputs into files, symlinks and empty folders with their bundle paths,
-/// sorted.
-fn collect(paths: &[PathBuf]) -> Result<Vec<Input>> {
+/// sorted. The output file is left out wherever it is.
+fn collect(paths: &[PathBuf], output: &Path) -> Result<Vec<Input>> {
+    let output = Output::new(output);
     if paths.is_empty() {
         return Err(Error::Input(
             "give at least one file or folder to bundle".into(),
@@ -336,15 +365,11 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<Input>> {
             } else {
                 name_of(path)?
             };
-            walk(path, &prefix, path, &mut inputs)?;
+            walk(path, &prefix, &output, &mut inputs)?;
         } else if metadata.is_file() || metadata.file_type().is_symlink() {
-            let name = name_of(path)?;
-            push(
-                path,
-                name,
-                path.parent().unwrap_or(Path::new(".")),
-                &mut inputs,
-            )?;
+            if !output.is(path, &metadata) {
+                push(path, name_of(path)?, &mut inputs)?;
+            }
         } else {
             return Err(Error::Input(format!(
                 "`{}` is neither a file nor a folder; bundles hold files and symlinks",
@@ -363,10 +388,25 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<Input>> {
             )));
         }
     }
+    // Links judged by where they lead through the other links, as extract judges them:
+    // a bundle korral makes is one it extracts.
+    let tree = inputs.iter().map(|i| match &i.kind {
+        InputKind::Symlink(target) => (i.path.as_str(), Some(target.as_str())),
+        _ => (i.path.as_str(), None),
+    });
+    if let Err((path, reason)) = crate::links::check_tree(tree) {
+        let source = inputs
+            .iter()
+            .find(|i| i.path == path)
+            .map_or_else(|| path.clone(), |i| i.source.display().to_string());
+        return Err(Error::Input(format!(
+            "`{source}`: {reason}; bundles keep only symlinks that stay inside"
+        )));
+    }
     Ok(inputs)
 }
 
-fn walk(dir: &Path, prefix: &str, root: &Path, inputs: &mut Vec<Input>) -> Result<()> {
+fn walk(dir: &Path, prefix: &str, output: &Output, inputs: &mut Vec<Input>) -> Result<()> {
     let mut children: Vec<_> = fs::read_dir(dir)
         .map_err(|err| Error::io(dir, err))?
         .collect::<std::result::Result<_, _>>()
@@ -397,9 +437,14 @@ fn walk(dir: &Path, prefix: &str, root: &Path, inputs: &mut Vec<Input>) -> Resul
         };
         let file_type = child.file_type().map_err(|err| Error::io(&path, err))?;
         if file_type.is_dir() {
-            walk(&path, &bundle_path, root, inputs)?;
-        } else if file_type.is_file() || file_type.is_symlink() {
-            push(&path, bundle_path, root, inputs)?;
+            walk(&path, &bundle_path, output, inputs)?;
+        } else if file_type.is_file() {
+            let metadata = child.metadata().map_err(|err| Error::io(&path, err))?;
+            if !output.is(&path, &metadata) {
+                push(&path, bundle_path, inputs)?;
+            }
+        } else if file_type.is_symlink() {
+            push(&path, bundle_path, inputs)?;
         } else {
             return Err(Error::Input(format!(
                 "`{}` is a device, FIFO or socket; bundles hold files and symlinks",
@@ -410,7 +455,7 @@ fn walk(dir: &Path, prefix: &str, root: &Path, inputs: &mut Vec<Input>) -> Resul
     Ok(())
 }
 
-fn push(source: &Path, path: String, _root: &Path, inputs: &mut Vec<Input>) -> Result<()> {
+fn push(source: &Path, path: String, inputs: &mut Vec<Input>) -> Result<()> {
     if path == MANIFEST || path == SIGNATURE {
         return Err(Error::Input(format!(
             "`{}` would be `{path}` in the bundle, a name korral keeps for the manifest",

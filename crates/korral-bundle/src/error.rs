@@ -10,6 +10,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The keyring cannot be read: a signature cannot be judged without it.
+    #[error(
+        "cannot read the keyring at `{path}`: {source}; make it readable by you (`chmod -R u+rwX` on the keyring folder), or point --keyring or KORRAL_KEYRING at another keyring"
+    )]
+    Keyring {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The file is not an archive korral reads.
     #[error(
         "`{0}` is not a bundle: expected tar.zst, tar.gz, zip or tar (the first bytes are none of these)"
@@ -42,6 +51,13 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    pub(crate) fn keyring(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Keyring {
+            path: path.into(),
+            source,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),

@@ -1,18 +1,21 @@
-//! `extract`: verify, then write into a temporary directory beside the destination and
-//! rename it into place. Nothing is left behind on failure.
+//! `extract`: one pass over the archive that verifies and writes at once, into a
+//! temporary directory beside the destination, renamed into place only when everything
+//! verified. The bytes extracted are the bytes verified: the archive is opened once and
+//! read once (it may as well be a pipe), so nothing can swap it between a check and a
+//! use. Nothing is left behind on failure.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::archive::{self, Header, Kind, Limits};
-use crate::digest::{HashAlgorithm, Hasher};
+use crate::archive::{self, Allowance, Format, Header, Kind, Limits};
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
-use crate::manifest::{self, EntryType, MANIFEST, Manifest, SIGNATURE};
+use crate::links::Links;
+use crate::manifest;
 use crate::progress::Progress;
-use crate::verify::{self, Report, normalize};
+use crate::verify::{Report, Scan, normalize};
 
 /// How to extract.
 #[derive(Debug, Clone)]
@@ -21,47 +24,65 @@ pub struct ExtractOptions {
     pub to: PathBuf,
     pub limits: Limits,
     pub require_signature: bool,
-    /// Extract without verifying first. The safety rules still hold.
+    /// Extract without verifying. The safety rules still hold.
     pub insecure_skip_verify: bool,
 }
 
-/// Verifies the bundle (unless told not to), then extracts it. Returns the report of the
-/// verification (`None` when skipped).
+/// Verifies the bundle at `path` while extracting it, in one pass over one open file.
+/// Returns the report of the verification (`None` when skipped). A bundle that fails
+/// verification is [`Error::Verification`], and nothing is left at the destination.
 pub fn extract(
     path: &Path,
     keyring: &Keyring,
     options: &ExtractOptions,
     progress: &dyn Progress,
 ) -> Result<Option<Report>> {
-    let to = &options.to;
-    match fs::read_dir(to) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
-                return Err(Error::Input(format!(
-                    "`{}` exists and is not empty; extract into a new directory",
-                    to.display()
-                )));
-            }
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-        Err(err) => return Err(Error::io(to, err)),
-    }
-    let report = if options.insecure_skip_verify {
-        None
-    } else {
-        let report = verify::verify_with_progress(
-            path,
-            keyring,
-            &options.limits,
-            options.require_signature,
-            progress,
-        )?;
-        if !report.ok() {
-            return Err(Error::Verification(Box::new(report)));
-        }
-        Some(report)
-    };
+    check_destination(&options.to)?;
+    let file = File::open(path).map_err(|err| Error::io(path, err))?;
+    let total = file
+        .metadata()
+        .map(|m| if m.is_file() { m.len() } else { 0 })
+        .map_err(|err| Error::io(path, err))?;
+    run(
+        &path.display().to_string(),
+        total,
+        keyring,
+        options,
+        progress,
+        |limits, allowance, visit| archive::read_open_file(file, path, limits, allowance, visit),
+    )
+}
 
+/// [`extract`] from a stream that cannot seek, such as standard input
+/// (`curl … | korral bundle extract - --to DIR`). `name` stands for it in messages.
+pub fn extract_stream(
+    source: Box<dyn Read + Send>,
+    name: &str,
+    keyring: &Keyring,
+    options: &ExtractOptions,
+    progress: &dyn Progress,
+) -> Result<Option<Report>> {
+    check_destination(&options.to)?;
+    run(
+        name,
+        0,
+        keyring,
+        options,
+        progress,
+        |limits, allowance, visit| archive::read_stream(source, name, limits, allowance, visit),
+    )
+}
+
+/// Reads the archive through `read`, once, verifying and writing every entry.
+fn run(
+    name: &str,
+    total: u64,
+    keyring: &Keyring,
+    options: &ExtractOptions,
+    progress: &dyn Progress,
+    read: impl FnOnce(&Limits, &Allowance, &mut archive::Visit<'_>) -> Result<Format>,
+) -> Result<Option<Report>> {
+    let to = &options.to;
     let parent = match to.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
@@ -71,23 +92,27 @@ pub fn extract(
         .prefix(".korral-extract-")
         .tempdir_in(&parent)
         .map_err(|err| Error::io(&parent, err))?;
-    let total = fs::metadata(path)
-        .map_err(|err| Error::io(path, err))?
-        .len();
+    let verify = !options.insecure_skip_verify;
+    let mut scan = Scan::new(verify.then_some(keyring), progress);
+    scan.sink = Some(Extractor::new(temp.path()));
+    let allowance = scan.allowance.clone();
     progress.start("extracting", total);
-    let mut writer = Extractor {
-        root: temp.path().to_owned(),
-        manifest: None,
-        written: HashMap::new(),
-        buffer: vec![0; 256 << 10],
-        progress,
-        verified: report.is_some(),
-    };
-    archive::read_file(path, &options.limits, &mut |header, reader| {
-        writer.entry(header, reader)
-    })?;
-    writer.finish()?;
+    let result = read(&options.limits, &allowance, &mut |header, reader| {
+        scan.visit(header, reader)
+    });
     progress.finish();
+    let result = match result {
+        // Damage and caps are part of the report when verifying.
+        Err(Error::Archive(_) | Error::Limit(_)) if verify => result,
+        Err(_) if scan.stopped => result,
+        // What the extractor refused (an unsafe entry), what could not be written.
+        Err(err) => return Err(err),
+        Ok(_) => result,
+    };
+    let report = scan.finish(name.to_owned(), result, options.require_signature)?;
+    if verify && !report.ok() {
+        return Err(Error::Verification(Box::new(report)));
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -95,7 +120,7 @@ pub fn extract(
             .map_err(|err| Error::io(temp.path(), err))?;
     }
     if to.exists() {
-        // Empty, checked above.
+        // Empty, checked before.
         fs::remove_dir(to).map_err(|err| Error::io(to, err))?;
     }
     let kept = temp.keep();
@@ -103,28 +128,70 @@ pub fn extract(
         let _ = fs::remove_dir_all(&kept);
         Error::io(to, err)
     })?;
-    Ok(report)
+    Ok(verify.then_some(report))
 }
 
-struct Extractor<'a> {
+/// The destination must not exist, or be empty.
+fn check_destination(to: &Path) -> Result<()> {
+    match fs::read_dir(to) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::Input(format!(
+                    "`{}` exists and is not empty; extract into a new directory",
+                    to.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(Error::io(to, err)),
+    }
+}
+
+/// A regular file being written.
+pub(crate) struct Output {
+    file: File,
+    dest: PathBuf,
+    path: String,
+    mode: u32,
+}
+
+impl Output {
+    pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.file
+            .write_all(chunk)
+            .map_err(|err| Error::io(&self.dest, err))
+    }
+}
+
+/// Writes entries under a root, refusing anything that could leave it.
+pub(crate) struct Extractor {
     root: PathBuf,
-    manifest: Option<Manifest>,
     /// Paths written so far (folders too), and whether each is a regular file.
     written: HashMap<String, bool>,
-    buffer: Vec<u8>,
-    progress: &'a dyn Progress,
-    verified: bool,
+    /// The symlinks written so far, to judge new ones by where they lead.
+    links: Links,
 }
 
-impl Extractor<'_> {
-    fn entry(&mut self, header: &Header, reader: &mut dyn Read) -> Result<()> {
+impl Extractor {
+    pub(crate) fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+            written: HashMap::new(),
+            links: Links::default(),
+        }
+    }
+
+    /// Checks an entry before its content is read. Folders and links are made here; a
+    /// regular file is opened, and its content goes to the returned [`Output`].
+    pub(crate) fn begin(&mut self, header: &Header) -> Result<Option<Output>> {
         let path = normalize(&header.path);
         let unsafe_entry = |reason: String| Error::Unsafe {
             path: header.path.clone(),
             reason,
         };
         if path.is_empty() && header.kind == Kind::Dir {
-            return Ok(());
+            return Ok(None);
         }
         manifest::check_path(path).map_err(unsafe_entry)?;
         if header.mode & 0o7000 != 0 && header.kind != Kind::Dir {
@@ -154,20 +221,20 @@ impl Extractor<'_> {
                     }
                 }
                 self.written.entry(path.to_owned()).or_insert(false);
-                return Ok(());
+                Ok(None)
             }
-            Kind::Special(what) => {
-                return Err(unsafe_entry(format!(
-                    "it is {what}; korral extracts files and symlinks"
-                )));
-            }
+            Kind::Special(what) => Err(unsafe_entry(format!(
+                "it is {what}; korral extracts files and symlinks"
+            ))),
             Kind::Symlink(target) => {
-                manifest::check_link_target(path, target).map_err(unsafe_entry)?;
+                // Where it leads through the links extracted so far, not its text.
+                self.links.add(path, target).map_err(unsafe_entry)?;
                 #[cfg(unix)]
                 std::os::unix::fs::symlink(target, &dest).map_err(|err| Error::io(&dest, err))?;
                 #[cfg(not(unix))]
                 return Err(unsafe_entry("symlinks are extracted on Unix only".into()));
                 self.written.insert(path.to_owned(), false);
+                Ok(None)
             }
             Kind::Hardlink(target) => {
                 let target = normalize(target);
@@ -182,61 +249,34 @@ impl Extractor<'_> {
                 fs::hard_link(self.root.join(target), &dest)
                     .map_err(|err| Error::io(&dest, err))?;
                 self.written.insert(path.to_owned(), true);
+                Ok(None)
             }
-            Kind::File => self.write_file(path, &dest, header.mode, reader)?,
+            Kind::File => {
+                // `create_new` never follows a symlink at `dest`: it fails if anything
+                // is there.
+                let file = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&dest)
+                    .map_err(|err| Error::io(&dest, err))?;
+                Ok(Some(Output {
+                    file,
+                    dest,
+                    path: path.to_owned(),
+                    mode: header.mode & 0o777,
+                }))
+            }
         }
-        Ok(())
     }
 
-    /// Writes a regular file, hashing it to compare with the verified manifest.
-    fn write_file(
-        &mut self,
-        path: &str,
-        dest: &Path,
-        mode: u32,
-        reader: &mut dyn Read,
-    ) -> Result<()> {
-        let is_meta = path == MANIFEST || path == SIGNATURE;
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(dest)
-            .map_err(|err| Error::io(dest, err))?;
-        let expected = self
-            .manifest
-            .as_ref()
-            .filter(|_| self.verified && !is_meta)
-            .and_then(|m| m.entries.iter().find(|e| e.path == path))
-            .filter(|e| e.entry_type == EntryType::File)
-            .and_then(|e| e.digests.sha256.clone());
-        let mut hasher = Hasher::new(&[HashAlgorithm::Sha256]);
-        let mut kept = Vec::new();
-        let progress = self.progress;
-        archive::for_each_chunk(reader, &mut self.buffer, |chunk| {
-            hasher.update(chunk);
-            if path == MANIFEST {
-                kept.extend_from_slice(chunk);
-            }
-            file.write_all(chunk).map_err(|err| Error::io(dest, err))?;
-            progress.advance(chunk.len() as u64);
-            Ok(())
-        })?;
-        file.flush().map_err(|err| Error::io(dest, err))?;
-        set_mode(&file, dest, mode & 0o777)?;
-        if path == MANIFEST && self.verified {
-            self.manifest = Manifest::parse(&kept).ok();
-        }
-        // The archive was verified in a first pass; this guards against it
-        // changing between the passes.
-        if self.verified
-            && !is_meta
-            && expected.is_none_or(|want| hasher.finish().sha256 != Some(want))
-        {
-            return Err(Error::Archive(format!(
-                "`{path}` differs from what was verified (was the file changed during extraction?)"
-            )));
-        }
-        self.written.insert(path.to_owned(), true);
+    /// Finishes a regular file: flushed, its mode set.
+    pub(crate) fn end(&mut self, mut output: Output) -> Result<()> {
+        output
+            .file
+            .flush()
+            .map_err(|err| Error::io(&output.dest, err))?;
+        set_mode(&output.file, &output.dest, output.mode)?;
+        self.written.insert(output.path, true);
         Ok(())
     }
 
@@ -261,20 +301,6 @@ impl Extractor<'_> {
             }
         }
         Ok(dir.join(last))
-    }
-
-    fn finish(&self) -> Result<()> {
-        if let Some(manifest) = &self.manifest {
-            for entry in &manifest.entries {
-                if !self.written.contains_key(&entry.path) {
-                    return Err(Error::Archive(format!(
-                        "`{}` is missing from the archive",
-                        entry.path
-                    )));
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -379,7 +379,7 @@ impl Keyring {
                 .map(str::to_ascii_uppercase)
                 .collect()),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(err) => Err(Error::io(self.trusted_file(), err)),
+            Err(err) => Err(Error::keyring(self.trusted_file(), err)),
         }
     }
 
@@ -388,15 +388,15 @@ impl Keyring {
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(err) => return Err(Error::io(&dir, err)),
+            Err(err) => return Err(Error::keyring(&dir, err)),
         };
         let mut keys = Vec::new();
         for entry in entries {
-            let path = entry.map_err(|err| Error::io(&dir, err))?.path();
+            let path = entry.map_err(|err| Error::keyring(&dir, err))?.path();
             if path.extension().is_none_or(|e| e != "asc") {
                 continue;
             }
-            let data = fs::read(&path).map_err(|err| Error::io(&path, err))?;
+            let data = fs::read(&path).map_err(|err| Error::keyring(&path, err))?;
             let (key, _) =
                 SignedPublicKey::from_armor_single(Cursor::new(data)).map_err(|err| {
                     Error::Key(format!("`{}` is not a public key: {err}", path.display()))

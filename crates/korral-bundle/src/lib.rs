@@ -10,8 +10,10 @@
 //! - [`verify`] streams a bundle once, hashing while it reads, and returns a [`Report`]
 //!   of every problem: entries missing, unexpected, of the wrong size or digest; the
 //!   structure; the signature.
-//! - [`extract`] verifies, then writes into a temporary directory beside the
-//!   destination and renames it, refusing anything that could escape it.
+//! - [`extract`] verifies and writes in that same single pass over one open file (or
+//!   a stream, [`extract_stream`]), into a temporary directory beside the destination
+//!   renamed into place only when everything verified; it refuses anything that could
+//!   escape it, symlinks judged by where they lead through the links before them.
 //! - [`inspect`] reads the manifest without hashing the payload.
 //! - [`Keyring`] keeps public and secret keys (Ed25519 and RSA), and which are trusted.
 //!
@@ -29,6 +31,7 @@ mod digest;
 mod error;
 mod extract;
 mod keyring;
+mod links;
 mod manifest;
 mod progress;
 mod verify;
@@ -37,7 +40,7 @@ pub use archive::{Format, Limits};
 pub use create::{CreateOptions, Signer, create};
 pub use digest::{Digests, HashAlgorithm};
 pub use error::{Error, Result};
-pub use extract::{ExtractOptions, extract};
+pub use extract::{ExtractOptions, extract, extract_stream};
 pub use keyring::{
     GenerateOptions, KeyAlgorithm, KeyInfo, Keyring, SignatureCheck, format_fingerprint,
 };

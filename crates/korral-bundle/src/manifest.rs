@@ -82,8 +82,8 @@ impl Manifest {
     pub fn parse(data: &[u8]) -> Result<Self> {
         let text = std::str::from_utf8(data)
             .map_err(|err| Error::Manifest(format!("not UTF-8 text ({err})")))?;
-        let manifest: Manifest =
-            serde_saphyr::from_str(text).map_err(|err| Error::Manifest(err.to_string()))?;
+        let manifest: Manifest = serde_saphyr::from_str_with_options(text, options(text.len()))
+            .map_err(|err| Error::Manifest(err.to_string()))?;
         manifest.check()?;
         Ok(manifest)
     }
@@ -170,8 +170,55 @@ impl Manifest {
                 }
             }
         }
-        Ok(())
+        let tree = self
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.target.as_deref()));
+        crate::links::check_tree(tree)
+            .map_err(|(path, reason)| Error::Manifest(format!("`entries` (`{path}`): {reason}")))
     }
+}
+
+/// The parser's budget, sized from the manifest's own length rather than a fixed node
+/// count (the default 250,000 nodes refused korral's own 25,000-entry bundles). Every
+/// node takes at least a byte of text once aliases are refused, so the length bounds
+/// the work; the text itself is capped at [`MAX_MANIFEST`]. korral never writes anchors
+/// or aliases, and an alias is how a small YAML text expands into a huge one.
+fn options(len: usize) -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: len + 1024,
+            max_events: 2 * len + 1024,
+            max_aliases: 0,
+            max_anchors: 0,
+        },
+    }
+}
+
+/// A bundle's name or version becomes a file name (`NAME-VERSION.tar.zst`) and is shown
+/// on terminals: one plain component, printable.
+pub(crate) fn check_component(field: &str, value: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "`{field}` {why}; use letters, digits, `.`, `-`, `_` or `+` (like `edge` or `1.4.0`)"
+        ))
+    };
+    if value.trim().is_empty() {
+        return bad("is empty");
+    }
+    if value == "." || value == ".." {
+        return bad("is `.` or `..`");
+    }
+    if value.contains(['/', '\\']) {
+        return bad("holds a `/` or `\\`, so it is not a file name");
+    }
+    if value.chars().any(char::is_control) {
+        return bad("holds control characters");
+    }
+    if value.starts_with('-') {
+        return bad("starts with `-`");
+    }
+    Ok(())
 }
 
 /// A safe relative path: not empty, not absolute, no `.`/`..`/empty components, no NUL

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::archive::{self, Format, Header, Kind, Limits};
+use crate::archive::{self, Allowance, Format, Header, Kind, Limits};
 use crate::digest::{Digests, HashAlgorithm, Hasher};
 use crate::error::{Error, Result};
+use crate::extract::{Extractor, Output};
 use crate::keyring::{Keyring, SignatureCheck};
 use crate::manifest::{self, EntryType, MANIFEST, MAX_MANIFEST, Manifest, Metadata, SIGNATURE};
 use crate::progress::{NoProgress, Progress};
@@ -173,12 +174,12 @@ pub fn verify_with_progress(
     require_signature: bool,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let total = std::fs::metadata(path)
-        .map_err(|err| Error::io(path, err))?
-        .len();
+    let file = std::fs::File::open(path).map_err(|err| Error::io(path, err))?;
+    let total = file.metadata().map_err(|err| Error::io(path, err))?.len();
     progress.start("verifying", total);
     let mut scan = Scan::new(Some(keyring), progress);
-    let result = archive::read_file(path, limits, &mut |header, reader| {
+    let allowance = scan.allowance.clone();
+    let result = archive::read_open_file(file, path, limits, &allowance, &mut |header, reader| {
         scan.visit(header, reader)
     });
     progress.finish();
@@ -198,7 +199,8 @@ pub fn verify_stream(
 ) -> Result<Report> {
     progress.start("verifying", 0);
     let mut scan = Scan::new(Some(keyring), progress);
-    let result = archive::read_stream(source, name, limits, &mut |header, reader| {
+    let allowance = scan.allowance.clone();
+    let result = archive::read_stream(source, name, limits, &allowance, &mut |header, reader| {
         scan.visit(header, reader)
     });
     progress.finish();
@@ -212,16 +214,21 @@ pub(crate) fn verify_bytes(data: &[u8]) -> Result<Report> {
         max_size: 64 << 20,
         max_ratio: 100,
     };
+    let allowance = scan.allowance.clone();
     let result = archive::read_any(
         Cursor::new(data.to_vec()),
         data.len() as u64,
         &limits,
+        &allowance,
         &mut |header, reader| scan.visit(header, reader),
     );
     scan.finish("<input>".into(), result, false)
 }
 
-struct Scan<'a> {
+/// One streaming pass over an archive: every entry checked (and hashed) as it passes,
+/// and, when extracting, written as it passes, so that what is extracted is exactly
+/// what was verified.
+pub(crate) struct Scan<'a> {
     keyring: Option<&'a Keyring>,
     progress: &'a dyn Progress,
     index: usize,
@@ -236,10 +243,17 @@ struct Scan<'a> {
     notes: Vec<String>,
     bytes: u64,
     buffer: Vec<u8>,
+    /// What the manifest declares, for the decompression cap.
+    pub(crate) allowance: Allowance,
+    /// Where entries are written as they pass, when extracting.
+    pub(crate) sink: Option<Extractor>,
+    /// Set when the pass stopped at a signature that is not accepted (extracting:
+    /// nothing of the payload is written).
+    pub(crate) stopped: bool,
 }
 
 impl<'a> Scan<'a> {
-    fn new(keyring: Option<&'a Keyring>, progress: &'a dyn Progress) -> Self {
+    pub(crate) fn new(keyring: Option<&'a Keyring>, progress: &'a dyn Progress) -> Self {
         Self {
             keyring,
             progress,
@@ -255,12 +269,20 @@ impl<'a> Scan<'a> {
             notes: Vec::new(),
             bytes: 0,
             buffer: vec![0; 256 << 10],
+            allowance: Allowance::default(),
+            sink: None,
+            stopped: false,
         }
     }
 
-    fn visit(&mut self, header: &Header, reader: &mut dyn Read) -> Result<()> {
+    pub(crate) fn visit(&mut self, header: &Header, reader: &mut dyn Read) -> Result<()> {
         let index = self.index;
         self.index += 1;
+        // The extractor refuses what it may not write before anything is read.
+        let output = match &mut self.sink {
+            Some(sink) => sink.begin(header)?,
+            None => None,
+        };
         let path = normalize(&header.path);
         if header.kind == Kind::Dir {
             if path.is_empty() {
@@ -299,7 +321,7 @@ impl<'a> Scan<'a> {
             return Ok(());
         }
         if path == MANIFEST || path == SIGNATURE {
-            return self.read_meta(path, index, header, reader);
+            return self.read_meta(path, index, header, reader, output);
         }
         if self.seen.contains_key(path) {
             self.problems.push(EntryProblem::Duplicate {
@@ -315,11 +337,18 @@ impl<'a> Scan<'a> {
                 };
                 let mut hasher = Hasher::new(algorithms);
                 let progress = self.progress;
+                let mut output = output;
                 let size = archive::for_each_chunk(reader, &mut self.buffer, |chunk| {
                     hasher.update(chunk);
+                    if let Some(output) = &mut output {
+                        output.write(chunk)?;
+                    }
                     progress.advance(chunk.len() as u64);
                     Ok(())
                 })?;
+                if let (Some(sink), Some(output)) = (&mut self.sink, output) {
+                    sink.end(output)?;
+                }
                 self.bytes += size;
                 Seen {
                     kind: "file",
@@ -363,6 +392,7 @@ impl<'a> Scan<'a> {
         index: usize,
         header: &Header,
         reader: &mut dyn Read,
+        output: Option<Output>,
     ) -> Result<()> {
         let limit = if path == MANIFEST {
             MAX_MANIFEST
@@ -384,6 +414,10 @@ impl<'a> Scan<'a> {
                 .push(format!("`{path}` is larger than {limit} bytes"));
             return Ok(());
         }
+        if let (Some(sink), Some(mut output)) = (&mut self.sink, output) {
+            output.write(&data)?;
+            sink.end(output)?;
+        }
         let duplicate = if path == MANIFEST {
             self.manifest_raw.replace(data).is_some()
         } else {
@@ -399,35 +433,44 @@ impl<'a> Scan<'a> {
                     "`{MANIFEST}` is not at the start of the archive (repacked?); entries before it were hashed with every digest"
                 ));
             }
-            match Manifest::parse(self.manifest_raw.as_deref().unwrap_or_default()) {
-                Ok(manifest) => self.manifest = Some(manifest),
+            let raw = self.manifest_raw.as_deref().unwrap_or_default();
+            match Manifest::parse(raw) {
+                Ok(manifest) => {
+                    self.allowance.declare(&manifest, raw.len() as u64);
+                    self.manifest = Some(manifest);
+                }
                 Err(err) => self.structure.push(err.to_string()),
             }
         }
-        self.check_signature_early();
+        self.check_signature_early()?;
+        if self.sink.is_some()
+            && self.keyring.is_some()
+            && self.signature.as_ref().is_some_and(|s| !s.is_valid())
+        {
+            // Extracting: a signature that is not accepted ends the pass before a byte
+            // of the payload is written.
+            self.stopped = true;
+            return Err(Error::Input("stopped at the signature".into()));
+        }
         Ok(())
     }
 
     /// Checks the signature as soon as both the manifest and its signature are read,
-    /// before the payload is hashed.
-    fn check_signature_early(&mut self) {
+    /// before the payload is hashed. A keyring that cannot be read is an error of its
+    /// own, never a verdict on the signature.
+    fn check_signature_early(&mut self) -> Result<()> {
         if self.signature.is_some() {
-            return;
+            return Ok(());
         }
         if let (Some(keyring), Some(data), Some(signature)) =
             (self.keyring, &self.manifest_raw, &self.signature_raw)
         {
-            self.signature = Some(
-                keyring
-                    .check_signature(data, signature)
-                    .unwrap_or_else(|err| SignatureCheck::Malformed {
-                        error: err.to_string(),
-                    }),
-            );
+            self.signature = Some(keyring.check_signature(data, signature)?);
         }
+        Ok(())
     }
 
-    fn finish(
+    pub(crate) fn finish(
         mut self,
         file: String,
         result: Result<Format>,
@@ -435,13 +478,14 @@ impl<'a> Scan<'a> {
     ) -> Result<Report> {
         let format = match result {
             Ok(format) => Some(format),
+            Err(_) if self.stopped => None,
             Err(err @ (Error::Archive(_) | Error::Limit(_) | Error::Unsafe { .. })) => {
                 self.structure.push(err.to_string());
                 None
             }
             Err(err) => return Err(err),
         };
-        self.check_signature_early();
+        self.check_signature_early()?;
         let signature = match (&self.signature_raw, self.signature.take()) {
             (_, Some(check)) => check,
             (None, None) => SignatureCheck::Unsigned,
@@ -460,7 +504,12 @@ impl<'a> Scan<'a> {
                     .into(),
             );
         }
-        if let Some(manifest) = &self.manifest {
+        if self.stopped {
+            self.notes.push(
+                "the payload was not read: the signature is not accepted, so nothing was extracted"
+                    .into(),
+            );
+        } else if let Some(manifest) = &self.manifest {
             compare(manifest, &self.seen, &self.order, &mut self.problems);
             check_images(manifest, &mut self.structure);
         }
@@ -626,7 +675,8 @@ pub fn inspect(path: &Path, keyring: &Keyring, limits: &Limits) -> Result<Inspec
     let mut manifest_raw = None;
     let mut signature_raw = None;
     let mut stop = false;
-    let result = archive::read_file(path, limits, &mut |header, reader| {
+    let allowance = Allowance::default();
+    let result = archive::read_file(path, limits, &allowance, &mut |header, reader| {
         let name = normalize(&header.path);
         // The signature, if any, follows the manifest: past both, there is nothing to read.
         if manifest_raw.is_some() && name != SIGNATURE {

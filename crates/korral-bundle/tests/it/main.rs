@@ -1,0 +1,8 @@
+//! Integration tests of korral-bundle, one test binary.
+//!
+//! - `extract`: extraction reads the archive once (a swap between checking and using is
+//!   not possible; pipes extract), and korral's own large bundles verify and extract.
+//! - `util`: a keyring with a signing key, bundles made from a folder.
+
+mod extract;
+mod util;
