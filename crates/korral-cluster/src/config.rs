@@ -321,10 +321,24 @@ pub fn set(loaded: &Loaded, paths: &[FieldPath], value: &str) -> Result<Edited, 
         }
     }
     let shown: Vec<String> = paths.iter().map(ToString::to_string).collect();
+    // What was typed for a secret field may be the secret itself: never repeated.
+    let value = if paths.iter().any(is_secret) {
+        "<redacted>"
+    } else {
+        value
+    };
     Err(EditError::Refused(format!(
         "cannot set `{}` to `{value}`: {last_error}",
         shown.join("`, `")
     )))
+}
+
+/// Whether `path` is (or is inside) a field that references a secret: the Tailscale auth
+/// key, a registry password.
+pub fn is_secret(path: &FieldPath) -> bool {
+    path.0.iter().any(
+        |segment| matches!(segment, Segment::Key(key) if key == "authKey" || key == "password"),
+    )
 }
 
 /// Removes `paths`.

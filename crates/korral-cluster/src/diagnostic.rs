@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use korral_core::terminal::escape;
 use serde::Serialize;
 
 /// How bad a problem is.
@@ -47,7 +48,9 @@ impl Diagnostic {
     }
 }
 
-/// `cluster.yaml:12:16: error: spec.nodes[1].address: … (fix: …)` on two lines:
+/// `cluster.yaml:12:16: error: spec.nodes[1].address: … (fix: …)` on two lines, the
+/// values of the file in it escaped (`korral_core::terminal::escape`), so that a control
+/// character in cluster.yaml cannot drive the terminal it is printed on:
 ///
 /// ```text
 /// cluster.yaml:12:16: error: spec.nodes[1].address: `10.0.0.300` is not an IPv4 or IPv6 address
@@ -58,17 +61,17 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}: ",
-            self.file,
+            escape(&self.file),
             self.line,
             self.column,
             self.severity.as_str()
         )?;
         if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write!(f, "{}: ", escape(&self.path))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", escape(&self.message))?;
         if !self.fix.is_empty() {
-            write!(f, "\n  fix: {}", self.fix)?;
+            write!(f, "\n  fix: {}", escape(&self.fix))?;
         }
         Ok(())
     }

@@ -54,14 +54,19 @@ pub struct Peer {
 pub enum DiscoverError {
     /// tailscale is not installed, or did not answer.
     #[error(
-        "cannot run `tailscale status --json`: {0}; install Tailscale (https://tailscale.com/download) and log in, or pass --from FILE with its saved output"
+        "cannot run `tailscale status --json`: {}; install Tailscale (https://tailscale.com/download) and log in, or pass --from FILE with its saved output",
+        korral_core::terminal::escape(.0)
     )]
     Tailscale(String),
     /// The text is not `tailscale status --json` output.
     #[error("not `tailscale status --json` output: {0}")]
     Format(String),
-    /// A machine without an IPv4 Tailscale address cannot be added.
-    #[error("`{0}` has no Tailscale IPv4 address to connect to")]
+    /// A machine without an IPv4 Tailscale address cannot be added. (Its host name comes
+    /// from the tailnet: escaped.)
+    #[error(
+        "`{}` has no Tailscale IPv4 address to connect to",
+        korral_core::terminal::escape(.0)
+    )]
     NoAddress(String),
 }
 

@@ -63,6 +63,13 @@ pub enum Error {
         "`spec.gitops.path` is `{0}`: write a relative folder inside the repository, like `clusters/homelab`"
     )]
     GitOpsPath(String),
+    /// A node name is not an RFC 1123 subdomain (it names an inventory host and a
+    /// Kubernetes node).
+    #[error(
+        "node name `{}` is not an RFC 1123 subdomain: run korral validate, which says how to fix it",
+        korral_core::terminal::escape(.0)
+    )]
+    NodeName(String),
     /// The cluster has no control-plane node to join the others to.
     #[error(
         "cluster.yaml declares no control-plane node: give at least one node `role: control-plane`"
@@ -79,6 +86,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub fn generate(cluster: &Cluster, options: &Options) -> Result<Tree> {
     if cluster.control_planes().next().is_none() {
         return Err(Error::NoControlPlane);
+    }
+    // Node names become inventory host names, written as they are (not as `!unsafe`
+    // data, which a mapping key cannot be): only names validation accepts.
+    if let Some(node) = cluster
+        .spec
+        .nodes
+        .iter()
+        .find(|node| crate::names::dns_subdomain(&node.name).is_err())
+    {
+        return Err(Error::NodeName(node.name.clone()));
     }
     let mut tree = Tree::default();
     ansible::generate(cluster, options, &mut tree)?;

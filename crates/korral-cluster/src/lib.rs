@@ -13,7 +13,9 @@
 //!   Tailscale, GPUs, reservations, what each airgapped mode needs), errors first. Each
 //!   has a [`Severity`], file, line, column, field path, message and fix; `Display`
 //!   prints `file:line:column: error: path: message` and the fix on a second line.
-//!   [`has_errors`] tells whether any is an error.
+//!   [`has_errors`] tells whether any is an error. [`validate_text`]`(file, text)` gives
+//!   every problem of a text at once: the schema problems (unknown keys, wrong types) one
+//!   after another, then those of [`validate`].
 //!
 //! ```no_run
 //! let loaded = korral_cluster::load(std::path::Path::new("cluster.yaml"))?;
@@ -37,6 +39,7 @@ pub mod names;
 pub mod provision;
 mod schema;
 pub mod spec;
+pub mod support;
 mod templates;
 pub mod tree;
 mod validate;
@@ -47,4 +50,4 @@ pub use schema::{SCHEMA_ID, schema};
 pub use spec::Cluster;
 pub use templates::{TEMPLATES, Template, UnknownTemplate, template};
 pub use tree::FieldPath;
-pub use validate::{has_errors, validate};
+pub use validate::{has_errors, validate, validate_text};

@@ -187,7 +187,7 @@ pub fn env_var(name: &str) -> bool {
 
 /// `ssh://…`, `https://…`, `http://…`, `git@host:path`, `file://…`.
 pub fn git_url(text: &str) -> bool {
-    if text.contains(char::is_whitespace) {
+    if text.contains(char::is_whitespace) || plain_text(text).is_err() || text.starts_with('-') {
         return false;
     }
     let scheme = ["ssh://", "https://", "http://", "file://"]
@@ -203,15 +203,169 @@ pub fn git_url(text: &str) -> bool {
 
 /// A registry host with an optional port: `docker.io`, `registry.local:5000`, `[fd00::1]:5000`.
 pub fn registry_host(text: &str) -> Result<(), Why> {
-    let host = match text.rsplit_once(':') {
-        Some((host, port)) if port.parse::<u16>().is_ok() => host,
-        _ => text,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.parse::<IpAddr>().is_ok() {
-        return Ok(());
+    if has_control(text) {
+        return Err("holds a control character");
     }
-    dns_subdomain(&host.to_ascii_lowercase())
+    host_port(text)
+}
+
+/// Whether `text` holds a character that must not reach a file line, a command line or a
+/// terminal: C0 and C1 controls (newline, carriage return, tab, escape), DEL and the
+/// Unicode direction overrides. A newline in a K3s argument would start a line of its own
+/// in the systemd unit the generated role writes.
+pub fn has_control(text: &str) -> bool {
+    text.chars().any(korral_core::terminal::is_unsafe)
+}
+
+/// Whether `text` holds a Jinja delimiter (`{{`, `{%`, `{#`). korral hands every value
+/// to Ansible as data (`!unsafe`), and also refuses these in cluster.yaml so that no
+/// value reads as a template wherever it is copied to.
+pub fn has_template_marker(text: &str) -> bool {
+    ["{{", "{%", "{#"]
+        .iter()
+        .any(|marker| text.contains(marker))
+}
+
+/// What every free-text value must not hold: control characters and template markers.
+pub fn plain_text(text: &str) -> Result<(), Why> {
+    if has_control(text) {
+        return Err("holds a control character (a line break, tab or escape)");
+    }
+    if has_template_marker(text) {
+        return Err("holds a template marker (`{{`, `{%` or `{#`)");
+    }
+    Ok(())
+}
+
+/// A Unix login name as `useradd` takes it: a letter or `_` first, then letters,
+/// digits, `_`, `.` and `-`, at most 32 (a trailing `$` for machine accounts).
+pub fn unix_user(name: &str) -> Result<(), Why> {
+    if name.is_empty() {
+        return Err("is empty");
+    }
+    if name.len() > 32 {
+        return Err("is longer than 32 characters");
+    }
+    let body = name.strip_suffix('$').unwrap_or(name);
+    if !body.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return Err("must start with a letter or `_`");
+    }
+    if !body
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    {
+        return Err("may hold only letters, digits, `_`, `.` and `-`");
+    }
+    Ok(())
+}
+
+/// A file or folder path on the machine running korral and Ansible: not empty, no
+/// control characters, no template markers.
+pub fn file_path(text: &str) -> Result<(), Why> {
+    if text.trim().is_empty() {
+        return Err("is empty");
+    }
+    plain_text(text)
+}
+
+/// A Git branch name as `git check-ref-format --branch` accepts it.
+pub fn git_branch(name: &str) -> Result<(), Why> {
+    if name.is_empty() {
+        return Err("is empty");
+    }
+    if has_control(name) || name.contains(|c: char| c.is_whitespace() || "~^:?*[\\".contains(c)) {
+        return Err("holds a space, a control character or one of `~^:?*[\\`");
+    }
+    if name.starts_with('-') || name.starts_with('/') || name.ends_with('/') {
+        return Err("must not start with `-` or `/`, nor end with `/`");
+    }
+    if name.contains("..") || name.contains("@{") || name.contains("//") || name == "@" {
+        return Err("must not hold `..`, `@{` or `//`, nor be `@`");
+    }
+    if name.ends_with('.') || name.ends_with(".lock") {
+        return Err("must not end with `.` or `.lock`");
+    }
+    if name.split('/').any(|part| part.starts_with('.')) {
+        return Err("has a part that starts with `.`");
+    }
+    if has_template_marker(name) {
+        return Err("holds a template marker (`{{`, `{%` or `{#`)");
+    }
+    Ok(())
+}
+
+/// A folder inside a repository: relative, no `..`, no empty parts beyond a trailing `/`.
+pub fn repository_folder(text: &str) -> Result<(), Why> {
+    let trimmed = text.trim_matches('/');
+    if text.trim().is_empty() || trimmed.is_empty() {
+        return Err("is empty");
+    }
+    if text.starts_with('/') {
+        return Err("is absolute");
+    }
+    if trimmed
+        .split('/')
+        .any(|part| part == ".." || part.is_empty())
+    {
+        return Err("holds `..` or an empty part");
+    }
+    plain_text(text)
+}
+
+/// The host (a DNS name or an IP) and optional port of a URL's authority or a registry
+/// key: `docker.io`, `registry.local:5000`, `10.0.0.1`, `[fd00::1]:5000`.
+fn host_port(text: &str) -> Result<(), Why> {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => {
+            let Some((ip, after)) = rest.split_once(']') else {
+                return Err("has an unclosed `[`");
+            };
+            if ip.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err("has an IPv6 address in brackets that is not one");
+            }
+            match after {
+                "" => return Ok(()),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (None, Some(port)),
+                    None => return Err("has something other than `:PORT` after `]`"),
+                },
+            }
+        }
+        None => match text.rsplit_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(text), None),
+        },
+    };
+    if let Some(port) = port
+        && !port.parse::<u16>().is_ok_and(|port| port > 0)
+    {
+        return Err("has a port that is not a number from 1 to 65535");
+    }
+    match host {
+        None => Ok(()),
+        Some(host) if host.parse::<std::net::Ipv4Addr>().is_ok() => Ok(()),
+        Some(host) => dns_subdomain(&host.to_ascii_lowercase())
+            .map_err(|_| "is not a host name, an IPv4 address or a bracketed IPv6 address"),
+    }
+}
+
+/// A registry endpoint: `http(s)://host[:port][/path]`, no spaces or control characters.
+pub fn registry_endpoint(text: &str) -> Result<(), Why> {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return Err("does not start with `https://` or `http://`");
+    };
+    plain_text(text)?;
+    if text.contains(char::is_whitespace) {
+        return Err("holds a space");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("holds credentials (`user@`); give them in `configs` instead");
+    }
+    host_port(authority)
 }
 
 /// A node name made from a machine's host name: lowercase, invalid runs turned into `-`.

@@ -7,7 +7,7 @@
 //!   name: homelab
 //! spec:
 //!   k3s:
-//!     version: v1.31.4+k3s1
+//!     version: v1.35.2+k3s1
 //!   mode: internet
 //!   network:
 //!     tailscale:
@@ -98,7 +98,7 @@ pub struct ClusterSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 /// The K3s release and how servers and agents run.
 pub struct K3s {
-    /// A K3s release, e.g. `v1.31.4+k3s1`.
+    /// A K3s release, e.g. `v1.35.2+k3s1`.
     pub version: String,
     /// Use embedded etcd (HA with an odd number of control-plane nodes) instead of SQLite.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -495,7 +495,7 @@ metadata:
   name: homelab
 spec:
   k3s:
-    version: v1.31.4+k3s1
+    version: v1.35.2+k3s1
   mode: internet
   network:
     tailscale:

@@ -213,6 +213,34 @@ impl Node {
         }
     }
 
+    /// The path of the deepest mapping entry or sequence item that holds byte `offset`
+    /// (its key or its value); `None` when only the root does.
+    pub fn path_at(&self, offset: usize) -> Option<FieldPath> {
+        let mut node = self;
+        let mut path = FieldPath::root();
+        loop {
+            let next = match &node.value {
+                Value::Mapping(entries, _) => entries.iter().find_map(|entry| {
+                    let end = entry.value.span.end.max(entry.key_node.span.end);
+                    (entry.key_node.span.start <= offset && offset <= end)
+                        .then(|| (Segment::Key(entry.key.clone()), &entry.value))
+                }),
+                Value::Sequence(items, _) => items.iter().enumerate().find_map(|(index, item)| {
+                    (item.span.start <= offset && offset <= item.span.end)
+                        .then_some((Segment::Index(index), item))
+                }),
+                _ => None,
+            };
+            match next {
+                Some((segment, child)) => {
+                    path.0.push(segment);
+                    node = child;
+                }
+                None => return (!path.0.is_empty()).then_some(path),
+            }
+        }
+    }
+
     /// The scalar text, if this is a scalar.
     pub fn as_scalar(&self) -> Option<&str> {
         match &self.value {

@@ -9,6 +9,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::Loaded;
 use crate::names;
 use crate::spec::{self, DeploymentMode, GpuVendor, Node, SecretRef};
+use crate::support;
 use crate::tree::FieldPath;
 
 /// Checks a loaded cluster.yaml; errors first, then warnings, each in file order.
@@ -25,9 +26,116 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     check.gitops();
     check.registries();
     check.security();
+    check.sweep();
     let mut found = check.found;
     found.sort_by_key(|d| (d.severity, d.line, d.column));
     found
+}
+
+/// Every problem of the cluster.yaml `text` at once, `file` naming it: the schema
+/// problems (unknown keys, values of the wrong type) one after another, then the semantic
+/// ones of [`validate`] for the rest of the file. A YAML syntax error is reported alone,
+/// since the parser cannot go on past it; so is a missing required field, which leaves
+/// no model to check.
+///
+/// After each schema problem the offending entry is blanked out (spaces, so every line
+/// and column stays where it was) and the text read again.
+pub fn validate_text(file: &str, text: &str) -> Vec<Diagnostic> {
+    // Each round blanks one entry; a file has far fewer wrong entries than this.
+    const ROUNDS: usize = 100;
+    let first = match Loaded::parse(file, text) {
+        Ok(loaded) => return validate(&loaded),
+        Err(crate::LoadError::Invalid(diagnostic)) => *diagnostic,
+        Err(crate::LoadError::Read { .. }) => return Vec::new(),
+    };
+    let mut found = vec![first];
+    let Ok(Some(root)) = crate::tree::parse(text) else {
+        return found;
+    };
+    let mut current = text.to_owned();
+    for _ in 0..ROUNDS {
+        let Some(last) = found.last() else { break };
+        if last.message.starts_with("missing field") {
+            break;
+        }
+        let Ok(Some(current_root)) = crate::tree::parse(&current) else {
+            break;
+        };
+        let Some(offset) = offset_of(&current, last.line, last.column) else {
+            break;
+        };
+        // Only a mapping entry can go: a blanked sequence item would read as null.
+        let Some(path) = current_root.path_at(offset) else {
+            break;
+        };
+        let Some(crate::tree::Segment::Key(_)) = path.0.last() else {
+            break;
+        };
+        let Some(entry) = current_root.entry(&path) else {
+            break;
+        };
+        let start = entry.key_node.span.start;
+        let end = entry.value.span.end.max(entry.key_node.span.end);
+        current = blank(&current, start, end);
+        match Loaded::parse(file, &current) {
+            Ok(rest) => {
+                // Located in the original text: blanking kept every line and column.
+                let loaded = Loaded {
+                    text: text.to_owned(),
+                    root,
+                    ..rest
+                };
+                found.extend(validate(&loaded));
+                break;
+            }
+            // A field made missing by the blanking, or text that no longer parses:
+            // consequences of the repair, not problems of the file.
+            Err(crate::LoadError::Invalid(next))
+                if next.message.starts_with("missing field")
+                    || next.message.starts_with("YAML syntax error") =>
+            {
+                break;
+            }
+            Err(crate::LoadError::Invalid(next)) => {
+                if found
+                    .iter()
+                    .any(|d| d.line == next.line && d.column == next.column)
+                {
+                    break;
+                }
+                found.push(*next);
+            }
+            Err(crate::LoadError::Read { .. }) => break,
+        }
+    }
+    found.sort_by_key(|d| (d.severity, d.line, d.column));
+    found
+}
+
+/// The byte offset of 1-based `line` and `column` (in characters) in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(start..)?;
+    let within = rest
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(rest.len(), |(at, _)| at);
+    Some(start + within)
+}
+
+/// `text` with the bytes `start..end` made spaces, line breaks kept.
+fn blank(text: &str, start: usize, end: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    for c in text[start..end].chars() {
+        out.push(if c == '\n' || c == '\r' { c } else { ' ' });
+    }
+    out.push_str(&text[end..]);
+    out
 }
 
 /// Whether any diagnostic is an error.
@@ -91,6 +199,61 @@ impl Checker<'_> {
         &self.loaded.cluster
     }
 
+    /// A path on the controller: `what` names it in the message.
+    fn file_path(&mut self, at: &FieldPath, value: &str, what: &str, fix: &str) {
+        if let Err(why) = names::file_path(value) {
+            self.error(at, format!("{what} {why}"), fix);
+        }
+    }
+
+    /// A registry key of `mirrors` or `configs`: `host[:port]`, or `*` for every registry.
+    fn registry_host(&mut self, at: &FieldPath, host: &str) {
+        if host != "*"
+            && let Err(why) = names::registry_host(host)
+        {
+            self.report(
+                Severity::Error,
+                At::Key,
+                at,
+                format!("registry `{host}` {why}"),
+                "write the registry's host and optional port, e.g. `docker.io` or `registry.example.com:5000`, or `*` for every registry",
+            );
+        }
+    }
+
+    /// Every string of the file, keys included, that no check of its meaning refused
+    /// already: none may hold a control character or a template marker, since each ends
+    /// up in a file (inventory, unit, config) or on a command line.
+    fn sweep(&mut self) {
+        let Ok(value) = serde_json::to_value(self.cluster()) else {
+            return;
+        };
+        let refused: std::collections::HashSet<String> = self
+            .found
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.path.clone())
+            .collect();
+        let mut found = Vec::new();
+        walk(&value, &FieldPath::root(), &mut |at, text, is_key| {
+            if let Err(why) = names::plain_text(text)
+                && !refused.contains(&at.to_string())
+            {
+                found.push((at.clone(), why, is_key));
+            }
+        });
+        for (at, why, is_key) in found {
+            let what = if is_key { "the key" } else { "the value" };
+            self.report(
+                Severity::Error,
+                if is_key { At::Key } else { At::Value },
+                &at,
+                format!("{what} {why}"),
+                "write it on one line without `{{`, `{%` or `{#`: korral copies values into Ansible files, systemd units and command lines as data",
+            );
+        }
+    }
+
     fn header(&mut self) {
         let cluster = self.cluster().clone();
         if cluster.api_version != spec::API_VERSION {
@@ -120,13 +283,39 @@ impl Checker<'_> {
     }
 
     fn k3s(&mut self) {
-        let version = self.cluster().spec.k3s.version.clone();
+        let k3s = self.cluster().spec.k3s.clone();
+        let version = k3s.version;
         if !names::k3s_version(&version) {
             self.error(
                 &path("spec.k3s.version"),
                 format!("`{version}` is not a K3s release"),
-                "write it as K3s tags its releases, `vX.Y.Z+k3sN` (e.g. `v1.31.4+k3s1`; see https://github.com/k3s-io/k3s/releases)",
+                "write it as K3s tags its releases, `vX.Y.Z+k3sN` (e.g. `v1.35.2+k3s1`; see https://github.com/k3s-io/k3s/releases)",
             );
+        } else if let Some((minor, end)) = support::ended(&version, support::today()) {
+            self.warn(
+                &path("spec.k3s.version"),
+                format!(
+                    "Kubernetes 1.{minor} ({version}) has been out of support since {end}: no more security fixes"
+                ),
+                format!(
+                    "move to a supported release, e.g. `korral config set k3s.version {}` (upgrade one minor version at a time)",
+                    support::RECOMMENDED
+                ),
+            );
+        }
+        for (field, args) in [
+            ("serverArgs", &k3s.server_args),
+            ("agentArgs", &k3s.agent_args),
+        ] {
+            for (index, arg) in args.iter().enumerate() {
+                if let Err(why) = names::plain_text(arg) {
+                    self.error(
+                        &path(&format!("spec.k3s.{field}")).index(index),
+                        format!("the K3s argument {why}"),
+                        "write one argument per list item on one line, e.g. `--disable=traefik`; korral quotes each for the systemd unit",
+                    );
+                }
+            }
         }
     }
 
@@ -157,12 +346,12 @@ impl Checker<'_> {
                         ),
                         need("localPath"),
                     ),
-                    Some(p) if p.trim().is_empty() => self.error(
+                    Some(p) => self.file_path(
                         &path("spec.airgap.localPath"),
-                        "the airgap folder is empty".to_owned(),
+                        p,
+                        "the airgap folder",
                         "name the folder holding `k3s`, `k3s-airgap-images-*.tar*` and `install.sh`",
                     ),
-                    Some(_) => {}
                 }
             }
             DeploymentMode::AirgappedArchive => {
@@ -173,14 +362,21 @@ impl Checker<'_> {
                             .to_owned(),
                         need("bundle"),
                     ),
-                    Some(b) if b.trim().is_empty() => self.error(
+                    Some(b) => self.file_path(
                         &path("spec.airgap.bundle"),
-                        "the bundle path is empty".to_owned(),
+                        b,
+                        "the bundle path",
                         "name the bundle file `korral bundle create` wrote",
                     ),
-                    Some(_) => {}
                 }
-                if airgap.keyring.is_none() {
+                if let Some(keyring) = &airgap.keyring {
+                    self.file_path(
+                        &path("spec.airgap.keyring"),
+                        keyring,
+                        "the keyring folder",
+                        "name the folder of trusted public keys",
+                    );
+                } else {
                     self.warn(
                         &path("spec.airgap"),
                         "no `keyring`: the bundle's signature cannot be checked against keys you chose".to_owned(),
@@ -247,19 +443,23 @@ impl Checker<'_> {
     fn secret(&mut self, at: &FieldPath, secret: &SecretRef) {
         match secret {
             SecretRef::Env(name) => {
+                // The value is not repeated: what stands here may be the secret itself,
+                // pasted where the variable's name belongs.
                 if !names::env_var(name) {
                     self.error(
                         &at.key("env"),
-                        format!("`{name}` is not an environment variable name"),
-                        "use letters, digits and `_`, not starting with a digit (e.g. `TS_AUTHKEY`)",
+                        "this is not an environment variable name (not shown: it may be the secret itself)".to_owned(),
+                        "name the variable that holds the secret: letters, digits and `_`, not starting with a digit (e.g. `TS_AUTHKEY`)",
                     );
                 }
             }
             SecretRef::File(file) => {
-                if file.trim().is_empty() || file.contains(['\n', '\0']) {
+                if let Err(why) = names::file_path(file) {
                     self.error(
                         &at.key("file"),
-                        "the secret's file name is empty or holds a line break".to_owned(),
+                        format!(
+                            "the secret's file name {why} (not shown: it may be the secret itself)"
+                        ),
                         "name the file that holds the secret (e.g. `~/.config/korral/ts-authkey`)",
                     );
                 }
@@ -512,12 +712,12 @@ impl Checker<'_> {
         if let Some(ssh) = &node.ssh {
             let ssh_at = at.key("ssh");
             if let Some(user) = &ssh.user
-                && (user.is_empty() || user.contains(|c: char| c.is_whitespace() || c == '@'))
+                && let Err(why) = names::unix_user(user)
             {
                 self.error(
                     &ssh_at.key("user"),
-                    format!("`{user}` is not a login name"),
-                    "write the user Ansible logs in as (e.g. `ubuntu`)",
+                    format!("login name `{user}` {why}"),
+                    "write the Unix user Ansible logs in as (e.g. `ubuntu`): letters, digits, `_`, `.` and `-`, starting with a letter or `_`",
                 );
             }
             if ssh.port == Some(0) {
@@ -527,10 +727,11 @@ impl Checker<'_> {
                     "write the port sshd listens on (22 by default)",
                 );
             }
-            if ssh.key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-                self.error(
+            if let Some(key) = &ssh.key {
+                self.file_path(
                     &ssh_at.key("key"),
-                    "the SSH key path is empty".to_owned(),
+                    key,
+                    "the SSH key path",
                     "name the private key file (e.g. `~/.ssh/id_ed25519`), or remove `key`",
                 );
             }
@@ -600,24 +801,20 @@ impl Checker<'_> {
                 "write an ssh://, https:// or `git@host:path` URL (e.g. ssh://git@github.com/acme/fleet.git)",
             );
         }
-        if gitops.branch.trim().is_empty()
-            || gitops
-                .branch
-                .contains(|c: char| c.is_whitespace() || "~^:?*[\\".contains(c))
-        {
+        if let Err(why) = names::git_branch(&gitops.branch) {
             self.error(
                 &at.key("branch"),
-                format!("`{}` is not a Git branch name", gitops.branch),
-                "write the branch Flux follows (e.g. `main`)",
+                format!("branch `{}` {why}", gitops.branch),
+                "write the branch Flux follows as Git names branches (e.g. `main` or `release/2026`)",
             );
         }
-        if gitops.path.starts_with('/')
-            || gitops.path.split('/').any(|part| part == "..")
-            || gitops.path.trim().is_empty()
-        {
+        if let Err(why) = names::repository_folder(&gitops.path) {
             self.error(
                 &at.key("path"),
-                format!("`{}` is not a folder inside the repository", gitops.path),
+                format!(
+                    "`{}` is not a folder inside the repository: it {why}",
+                    gitops.path
+                ),
                 format!(
                     "write a relative folder without `..` (e.g. `clusters/{}`)",
                     self.cluster().metadata.name
@@ -633,15 +830,7 @@ impl Checker<'_> {
         let at = path("spec.registries");
         for (host, mirror) in &registries.mirrors {
             let mirror_at = at.key("mirrors").key(host);
-            if host != "*" && names::registry_host(host).is_err() {
-                self.report(
-                    Severity::Error,
-                    At::Key,
-                    &mirror_at,
-                    format!("`{host}` is not a registry host"),
-                    "write the registry's host (and port), e.g. `docker.io` or `registry.example.com:5000`, or `*` for every registry",
-                );
-            }
+            self.registry_host(&mirror_at, host);
             if mirror.endpoints.is_empty() {
                 self.missing(
                     &mirror_at.key("endpoints"),
@@ -650,19 +839,41 @@ impl Checker<'_> {
                 );
             }
             for (index, endpoint) in mirror.endpoints.iter().enumerate() {
-                if !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
-                    || endpoint.contains(char::is_whitespace)
-                {
+                if let Err(why) = names::registry_endpoint(endpoint) {
                     self.error(
                         &mirror_at.key("endpoints").index(index),
-                        format!("`{endpoint}` is not an http(s) URL"),
-                        "write the endpoint with its scheme, e.g. https://mirror.example.internal:5000",
+                        format!("endpoint `{endpoint}` {why}"),
+                        "write the endpoint as an http(s) URL with a host and optional port, e.g. https://mirror.example.internal:5000",
                     );
                 }
             }
         }
         for (host, config) in &registries.configs {
             let config_at = at.key("configs").key(host);
+            self.registry_host(&config_at, host);
+            if let Some(username) = &config.username
+                && let Err(why) = names::plain_text(username).and_then(|()| {
+                    if username.trim().is_empty() {
+                        Err("is empty")
+                    } else {
+                        Ok(())
+                    }
+                })
+            {
+                self.error(
+                    &config_at.key("username"),
+                    format!("the registry user name {why}"),
+                    "write the user to log in as, on one line",
+                );
+            }
+            if let Some(ca_file) = &config.ca_file {
+                self.file_path(
+                    &config_at.key("caFile"),
+                    ca_file,
+                    "the CA file path",
+                    "name the PEM file of the registry's CA (e.g. `/etc/ssl/registry-ca.pem`)",
+                );
+            }
             if let Some(password) = &config.password {
                 self.secret(&config_at.key("password"), password);
                 if config.username.is_none() {
@@ -728,5 +939,26 @@ impl Checker<'_> {
                 "list the namespaces under `spec.security.podSecurity.namespaces`",
             );
         }
+    }
+}
+
+/// Calls `visit` with every string of `value` and its path: map keys (`true`) and
+/// string values (`false`).
+fn walk(value: &serde_json::Value, at: &FieldPath, visit: &mut dyn FnMut(&FieldPath, &str, bool)) {
+    match value {
+        serde_json::Value::String(text) => visit(at, text, false),
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                walk(item, &at.index(index), visit);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let here = at.key(key);
+                visit(&here, key, true);
+                walk(item, &here, visit);
+            }
+        }
+        _ => {}
     }
 }

@@ -15,6 +15,48 @@ const K3S_RELEASES: &str = "https://github.com/k3s-io/k3s/releases/download";
 /// `default` (one pod per GPU) or `replicas-N` (time-slicing).
 pub const DEVICE_PLUGIN_LABEL: &str = "korral.io/nvidia-device-plugin";
 
+/// Ansible's tag for a string it must take as data: never rendered as a Jinja template,
+/// wherever the variable is used. Every value from cluster.yaml is written with it, so a
+/// value such as `{{ lookup('pipe', …) }}` stays text instead of running on the
+/// controller (validation refuses such values too; this holds even if it did not).
+const UNSAFE: &str = "!unsafe";
+
+/// Where an airgap bundle is extracted, on the controller: like the kubeconfig and
+/// manifests folders, a value of korral's own that Ansible must template
+/// (`playbook_dir`), so written plain.
+const EXTRACT_DIR: &str = "{{ playbook_dir }}/../.korral/bundle";
+
+fn tagged(value: &str) -> serde_saphyr::Tagged<&str> {
+    serde_saphyr::Tagged(value, Some(UNSAFE.to_owned()))
+}
+
+fn data<S: Serializer>(value: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    tagged(value).serialize(serializer)
+}
+
+// serde's `serialize_with` passes a reference to the field's own type.
+#[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)]
+fn data_option<S: Serializer>(value: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => data(value, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn data_list<S: Serializer>(values: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+    let values: Vec<_> = values.iter().map(|value| tagged(value)).collect();
+    values.serialize(serializer)
+}
+
+/// Data unless it is korral's own [`EXTRACT_DIR`].
+fn data_unless_extract_dir<S: Serializer>(value: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    if value == EXTRACT_DIR {
+        serializer.serialize_str(value)
+    } else {
+        data(value, serializer)
+    }
+}
+
 macro_rules! static_files {
     ($($path:literal),* $(,)?) => {
         &[$(($path, include_str!(concat!("../../templates/ansible/", $path)))),*]
@@ -88,32 +130,70 @@ pub(super) fn generate(cluster: &Cluster, options: &Options, tree: &mut Tree) ->
 /// read. The same node gets the same variables whatever else is in the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostVars {
+    #[serde(serialize_with = "data")]
     pub ansible_host: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     pub ansible_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ansible_port: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     pub ansible_ssh_private_key_file: Option<String>,
     /// The address K3s binds to and advertises: the Tailscale IP when Tailscale is on.
+    #[serde(serialize_with = "data")]
     pub k3s_node_ip: String,
     /// Names and addresses the API server certificate is valid for (control planes).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "data_list"
+    )]
     pub k3s_tls_san: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     pub korral_hostname: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     pub korral_tailscale_ip: Option<String>,
     /// `key=value`, for `--node-label`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "data_list"
+    )]
     pub k3s_node_labels: Vec<String>,
     /// `key[=value]:Effect`, for `--node-taint`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "data_list"
+    )]
     pub k3s_node_taints: Vec<String>,
     /// For `--kubelet-arg`: `system-reserved=cpu=…,memory=…`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "data_list"
+    )]
     pub k3s_kubelet_args: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     pub korral_gpu_vendor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub korral_gpu_count: Option<u32>,
@@ -217,6 +297,8 @@ struct Hosts(Vec<(String, Option<HostVars>)>);
 impl Serialize for Hosts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        // Host names stay plain keys: Ansible does not render inventory host names as
+        // templates, and korral's are RFC 1123 names (generate refuses others).
         for (name, vars) in &self.0 {
             match vars {
                 Some(vars) => map.serialize_entry(name, vars)?,
@@ -293,30 +375,47 @@ fn inventory(cluster: &Cluster, options: &Options) -> Inventory {
 /// Cluster-wide settings, in `group_vars/all.yml`.
 #[derive(Debug, Serialize)]
 struct GroupVars {
+    #[serde(serialize_with = "data")]
     korral_cluster_name: String,
+    #[serde(serialize_with = "data")]
     k3s_version: String,
     k3s_mode: &'static str,
     /// `internet` mode: the release's download folder (`+` written `%2B`).
+    #[serde(serialize_with = "data")]
     k3s_release_url: String,
     k3s_embedded_etcd: bool,
+    #[serde(serialize_with = "data_list")]
     k3s_server_args: Vec<String>,
+    #[serde(serialize_with = "data_list")]
     k3s_agent_args: Vec<String>,
+    #[serde(serialize_with = "data")]
     k3s_cluster_cidr: String,
+    #[serde(serialize_with = "data")]
     k3s_service_cidr: String,
     /// The airgapped modes: where the binary and images are on the controller.
+    #[serde(serialize_with = "data_unless_extract_dir")]
     k3s_airgap_source_dir: String,
+    #[serde(serialize_with = "data")]
     k3s_airgap_bundle: String,
+    #[serde(serialize_with = "data")]
     k3s_airgap_keyring: String,
-    k3s_airgap_extract_dir: String,
+    k3s_airgap_extract_dir: &'static str,
     k3s_registries: RegistriesVars,
     korral_tailscale_enabled: bool,
+    #[serde(serialize_with = "data")]
     korral_tailscale_tailnet: String,
+    #[serde(serialize_with = "data")]
     korral_tailscale_auth_key_env: String,
+    #[serde(serialize_with = "data")]
     korral_tailscale_auth_key_file: String,
+    #[serde(serialize_with = "data")]
     korral_pod_security_default: String,
     korral_gitops_enabled: bool,
+    #[serde(serialize_with = "data")]
     korral_gitops_repository: String,
+    #[serde(serialize_with = "data")]
     korral_gitops_branch: String,
+    #[serde(serialize_with = "data")]
     korral_gitops_path: String,
     korral_preflight_min_memory_mb_server: u32,
     korral_preflight_min_memory_mb_agent: u32,
@@ -326,26 +425,45 @@ struct GroupVars {
     korral_gitops_dir: &'static str,
 }
 
+/// Registries as lists of entries, each naming its host: a host is then a value that
+/// can be tagged `!unsafe` like the others, where a mapping key could not be.
 #[derive(Debug, Default, Serialize)]
 struct RegistriesVars {
-    mirrors: BTreeMap<String, MirrorVars>,
-    configs: BTreeMap<String, RegistryConfigVars>,
+    mirrors: Vec<MirrorVars>,
+    configs: Vec<RegistryConfigVars>,
 }
 
 #[derive(Debug, Serialize)]
 struct MirrorVars {
+    #[serde(serialize_with = "data")]
+    host: String,
+    #[serde(serialize_with = "data_list")]
     endpoints: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct RegistryConfigVars {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "data")]
+    host: String,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     password_env: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     password_file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "data_option"
+    )]
     ca_file: Option<String>,
     insecure_skip_verify: bool,
 }
@@ -358,9 +476,8 @@ fn group_vars(cluster: &Cluster, options: &Options) -> GroupVars {
             .map(|value| resolve(&options.base_dir, value))
             .unwrap_or_default()
     };
-    let extract_dir = "{{ playbook_dir }}/../.korral/bundle".to_owned();
     let source_dir = match spec.mode {
-        DeploymentMode::AirgappedArchive => extract_dir.clone(),
+        DeploymentMode::AirgappedArchive => EXTRACT_DIR.to_owned(),
         _ => path(airgap.local_path.as_ref()),
     };
     let tailscale = spec.network.tailscale.as_ref();
@@ -392,7 +509,7 @@ fn group_vars(cluster: &Cluster, options: &Options) -> GroupVars {
         k3s_airgap_source_dir: source_dir,
         k3s_airgap_bundle: path(airgap.bundle.as_ref()),
         k3s_airgap_keyring: path(airgap.keyring.as_ref()),
-        k3s_airgap_extract_dir: extract_dir,
+        k3s_airgap_extract_dir: EXTRACT_DIR,
         k3s_registries: registries,
         korral_tailscale_enabled: cluster.tailscale_enabled(),
         korral_tailscale_tailnet: tailnet(cluster).unwrap_or_default().to_owned(),
@@ -430,13 +547,9 @@ fn registries_vars(cluster: &Cluster, options: &Options) -> RegistriesVars {
             mirrors: registries
                 .mirrors
                 .iter()
-                .map(|(host, mirror)| {
-                    (
-                        host.clone(),
-                        MirrorVars {
-                            endpoints: mirror.endpoints.clone(),
-                        },
-                    )
+                .map(|(host, mirror)| MirrorVars {
+                    host: host.clone(),
+                    endpoints: mirror.endpoints.clone(),
                 })
                 .collect(),
             configs: registries
@@ -450,16 +563,14 @@ fn registries_vars(cluster: &Cluster, options: &Options) -> RegistriesVars {
                         }
                         None => (None, None),
                     };
-                    (
-                        host.clone(),
-                        RegistryConfigVars {
-                            username: config.username.clone(),
-                            password_env,
-                            password_file,
-                            ca_file: config.ca_file.clone(),
-                            insecure_skip_verify: config.insecure_skip_verify,
-                        },
-                    )
+                    RegistryConfigVars {
+                        host: host.clone(),
+                        username: config.username.clone(),
+                        password_env,
+                        password_file,
+                        ca_file: config.ca_file.clone(),
+                        insecure_skip_verify: config.insecure_skip_verify,
+                    }
                 })
                 .collect(),
         })

@@ -4,11 +4,17 @@
 //! `<out>/.korral/generated.json` holds the SHA-256 of every file as korral last wrote
 //! it. A file on disk whose hash differs from that was edited by hand (or was not
 //! written by korral) and is kept unless forced; so is a file korral no longer generates.
+//!
+//! The state file is committed with the output, so it is untrusted: a path in it that is
+//! not a plain relative path inside the output folder (`../x`, `/tmp/x`, `a/../../x`) is
+//! ignored and reported, never read or deleted. Nothing is read or written through a
+//! symbolic link (the output folder, a folder in it, or a file), nor read from anything
+//! but a regular file (a FIFO would block the read forever).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -51,6 +57,8 @@ pub struct Entry {
 pub struct Plan {
     out: PathBuf,
     pub entries: Vec<Entry>,
+    /// Paths of the state file that are not inside the output folder: ignored.
+    pub ignored: Vec<String>,
     previous: State,
 }
 
@@ -81,6 +89,63 @@ pub enum Error {
         "`{path}` is not korral's state file ({message}); move it away and run korral generate --force"
     )]
     State { path: PathBuf, message: String },
+    /// A symbolic link where korral reads or writes.
+    #[error(
+        "`{path}` is a symbolic link: korral generate does not read or write through links; remove it, or pass the folder it points to with --out"
+    )]
+    Link { path: PathBuf },
+    /// Something other than a file or folder (a FIFO, a socket, a device) where korral
+    /// reads or writes.
+    #[error("`{path}` is not a regular file or folder; move it away and run korral generate again")]
+    Special { path: PathBuf },
+}
+
+/// Whether `path` (from the state file) is a plain relative path inside the output
+/// folder: only normal parts, no `..`, no root, no `.`, not the state file itself.
+fn inside(path: &str) -> bool {
+    !path.is_empty()
+        && path != STATE_FILE
+        && !path.contains('\\')
+        && !path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        && Path::new(path)
+            .components()
+            .all(|component| matches!(component, Component::Normal(_)))
+}
+
+/// Refuses `relative` under `out` when `out`, a folder on the way or the entry itself is
+/// a symbolic link, or something other than a folder (on the way) or a regular file (at
+/// the end). Checked with `symlink_metadata`, which does not follow links.
+fn check_path(out: &Path, relative: &str) -> Result<(), Error> {
+    let parts: Vec<Component> = Path::new(relative).components().collect();
+    let mut at = out.to_path_buf();
+    for index in 0..=parts.len() {
+        if index > 0 {
+            at.push(parts[index - 1]);
+        }
+        let metadata = match std::fs::symlink_metadata(&at) {
+            Ok(metadata) => metadata,
+            // Absent: nothing below it exists either.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(Error::Read { path: at, source }),
+        };
+        let kind = metadata.file_type();
+        if kind.is_symlink() {
+            return Err(Error::Link { path: at });
+        }
+        let last = index == parts.len();
+        if (last && !kind.is_file()) || (!last && !kind.is_dir()) {
+            return Err(Error::Special { path: at });
+        }
+    }
+    Ok(())
+}
+
+/// Reads `relative` under `out`, after [`check_path`].
+fn read_inside(out: &Path, relative: &str) -> Result<Option<String>, Error> {
+    check_path(out, relative)?;
+    read(&out.join(relative))
 }
 
 fn sha256(text: &str) -> String {
@@ -108,16 +173,21 @@ impl Plan {
     /// Compares `tree` with what is in `out`.
     pub fn new(tree: &Tree, out: &Path) -> Result<Self, Error> {
         let state_path = out.join(STATE_FILE);
-        let previous: State = match read(&state_path)? {
+        let previous: State = match read_inside(out, STATE_FILE)? {
             Some(text) => serde_json::from_str(&text).map_err(|err| Error::State {
                 path: state_path.clone(),
                 message: err.to_string(),
             })?,
             None => State::default(),
         };
+        let (files, ignored): (BTreeMap<String, String>, BTreeMap<String, String>) = previous
+            .files
+            .into_iter()
+            .partition(|(path, _)| inside(path));
+        let previous = State { files };
         let mut entries = Vec::new();
         for (path, generated) in &tree.files {
-            let current = read(&out.join(path))?;
+            let current = read_inside(out, path)?;
             let change = match &current {
                 None => Change::Create,
                 Some(current) if current == generated => Change::Unchanged,
@@ -140,7 +210,7 @@ impl Plan {
             if tree.files.contains_key(path) {
                 continue;
             }
-            let Some(current) = read(&out.join(path))? else {
+            let Some(current) = read_inside(out, path)? else {
                 continue;
             };
             let change = if sha256(&current) == *hash {
@@ -159,6 +229,7 @@ impl Plan {
         Ok(Self {
             out: out.to_owned(),
             entries,
+            ignored: ignored.into_keys().collect(),
             previous,
         })
     }
@@ -223,6 +294,8 @@ impl Plan {
         let mut state = State::default();
         for entry in &self.entries {
             let target = self.out.join(&entry.path);
+            // Again at the moment of writing: the folder may have changed since the plan.
+            check_path(&self.out, &entry.path)?;
             match (&entry.change, &entry.generated) {
                 (Change::Unchanged, Some(generated)) => {
                     report.unchanged += 1;
@@ -251,6 +324,7 @@ impl Plan {
         }
         let mut text = serde_json::to_string_pretty(&state).unwrap_or_default();
         text.push('\n');
+        check_path(&self.out, STATE_FILE)?;
         write_atomically(&self.out.join(STATE_FILE), &text)?;
         Ok(report)
     }

@@ -59,13 +59,13 @@ fn secrets_are_referenced_never_inline() {
     let tree = util::tree(&util::cluster("production_full"));
     let vars = &tree.files["ansible/group_vars/all.yml"];
     assert!(
-        vars.contains("korral_tailscale_auth_key_env: TS_AUTHKEY"),
+        vars.contains("korral_tailscale_auth_key_env: !unsafe TS_AUTHKEY"),
         "{vars}"
     );
     let tree = util::tree(&util::cluster("airgapped_enterprise"));
     let vars = &tree.files["ansible/group_vars/all.yml"];
     assert!(
-        vars.contains("password_file: /etc/korral/registry-password"),
+        vars.contains("password_file: !unsafe /etc/korral/registry-password"),
         "{vars}"
     );
 }
@@ -171,7 +171,7 @@ fn hand_edited_files_are_kept_unless_forced() {
     assert!(diff.contains("--- a/ansible/inventory.yml"), "{diff}");
     assert!(diff.contains("-# my note"), "{diff}");
     assert!(
-        diff.contains("+              ansible_host: \"192.168.1.99\""),
+        diff.contains("+              ansible_host: !unsafe \"192.168.1.99\""),
         "{diff}"
     );
     let report = plan.write(true).unwrap();
@@ -243,4 +243,94 @@ fn a_state_file_that_is_not_korral_s_is_an_error_naming_it() {
     std::fs::write(dir.path().join(STATE_FILE), "not json").unwrap();
     let err = Plan::new(&util::tree(&util::cluster("minimal_dev")), dir.path()).unwrap_err();
     assert!(err.to_string().contains("generated.json"), "{err}");
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[test]
+fn state_file_paths_outside_the_output_are_never_read_nor_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("repo/generated");
+    let cluster = util::cluster("minimal_dev");
+    util::write(&cluster, &out);
+    // Files outside the output folder, listed in the (committed, so untrusted) state
+    // file with their true hashes: korral would take them for its own stale files.
+    let above = dir.path().join("repo/victim.txt");
+    let absolute = dir.path().join("absolute.txt");
+    std::fs::write(&above, "above\n").unwrap();
+    std::fs::write(&absolute, "absolute\n").unwrap();
+    let state_path = out.join(STATE_FILE);
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    let files = state["files"].as_object_mut().unwrap();
+    for (path, text) in [
+        ("../victim.txt", "above\n"),
+        ("ansible/../../victim.txt", "above\n"),
+        (absolute.to_str().unwrap(), "absolute\n"),
+    ] {
+        files.insert(path.to_owned(), sha256(text).into());
+    }
+    std::fs::write(&state_path, serde_json::to_string(&state).unwrap()).unwrap();
+
+    let plan = Plan::new(&util::tree(&cluster), &out).unwrap();
+    assert_eq!(plan.ignored.len(), 3, "{:?}", plan.ignored);
+    assert!(
+        plan.entries
+            .iter()
+            .all(|entry| !entry.path.contains("..") && !entry.path.starts_with('/')),
+        "{:?}",
+        plan.entries.iter().map(|e| &e.path).collect::<Vec<_>>()
+    );
+    assert!(!plan.diff(true).contains("above"));
+    let report = plan.write(true).unwrap();
+    assert!(report.deleted.is_empty(), "{report:?}");
+    assert_eq!(std::fs::read_to_string(&above).unwrap(), "above\n");
+    assert_eq!(std::fs::read_to_string(&absolute).unwrap(), "absolute\n");
+    // The ignored paths are not carried into the new state file.
+    let written = std::fs::read_to_string(&state_path).unwrap();
+    assert!(!written.contains("victim"), "{written}");
+}
+
+#[cfg(unix)]
+#[test]
+fn generate_never_reads_or_writes_through_a_symbolic_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("generated");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("secret"), "not korral's\n").unwrap();
+    let tree = util::tree(&util::cluster("minimal_dev"));
+
+    // A folder of the tree that is a link: refused before anything is written.
+    std::os::unix::fs::symlink(&elsewhere, out.join("ansible")).unwrap();
+    let err = Plan::new(&tree, &out).unwrap_err();
+    assert!(matches!(err, generate::WriteError::Link { .. }), "{err}");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 1);
+    std::fs::remove_file(out.join("ansible")).unwrap();
+
+    // A file that is a link: its target is neither shown in a diff nor replaced.
+    util::write(&util::cluster("minimal_dev"), &out);
+    let inventory = out.join("ansible/inventory.yml");
+    std::fs::remove_file(&inventory).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("secret"), &inventory).unwrap();
+    let err = Plan::new(&tree, &out).unwrap_err();
+    assert!(matches!(err, generate::WriteError::Link { .. }), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.join("secret")).unwrap(),
+        "not korral's\n"
+    );
+
+    // The output folder itself.
+    let linked = dir.path().join("linked");
+    std::os::unix::fs::symlink(&elsewhere, &linked).unwrap();
+    let err = Plan::new(&tree, &linked).unwrap_err();
+    assert!(matches!(err, generate::WriteError::Link { .. }), "{err}");
 }
