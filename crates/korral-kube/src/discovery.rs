@@ -96,7 +96,9 @@ impl fmt::Display for Resource {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Discovery {
     /// Every listable resource, once each (at its group's most preferred version that
-    /// serves it), core group first, then groups in the server's order.
+    /// serves it), core group first, then groups in the server's order. Objects that
+    /// two APIs serve are read through one: core `v1` Events are left out when
+    /// `events.k8s.io/v1` is served, since they are the same Events.
     pub resources: Vec<Resource>,
     /// Group versions that could not be read (an aggregated API that is down, a
     /// forbidden group): their resources are left out.
@@ -179,7 +181,30 @@ pub async fn discover(client: &Client) -> Result<Discovery> {
             .resources
             .extend(resources_of(&group, &version, list, &mut seen));
     }
+    read_once(&mut discovery.resources);
     Ok(discovery)
+}
+
+/// `(older, newer)` resources, as `(group, plural)`, that a real API server serves
+/// from one storage under two APIs: every object of one is an object of the other.
+/// `kubectl api-resources` shows both; reading both would read each object twice.
+const SAME_OBJECTS: &[((&str, &str), (&str, &str))] =
+    &[(("", "events"), ("events.k8s.io", "events"))];
+
+/// Leaves out the older of two resources that serve the same objects when the newer
+/// is served (core `v1` Events when `events.k8s.io/v1` answers).
+fn read_once(resources: &mut Vec<Resource>) {
+    let served = |group: &str, plural: &str| {
+        resources
+            .iter()
+            .any(|r| r.group == group && r.plural == plural)
+    };
+    let older: Vec<(&str, &str)> = SAME_OBJECTS
+        .iter()
+        .filter(|(_, (group, plural))| served(group, plural))
+        .map(|(older, _)| *older)
+        .collect();
+    resources.retain(|r| !older.contains(&(r.group.as_str(), r.plural.as_str())));
 }
 
 /// The listable resources of one group version not already seen at a more preferred
@@ -285,6 +310,21 @@ mod tests {
 
     fn list(json: &str) -> APIResourceList {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn events_are_read_through_one_api() {
+        let core = Resource::new("v1", "Event", "events", true);
+        let new = Resource::new("events.k8s.io/v1", "Event", "events", true);
+        let pods = Resource::new("v1", "Pod", "pods", true);
+        let mut both = vec![pods.clone(), core.clone(), new.clone()];
+        read_once(&mut both);
+        assert_eq!(both, [pods.clone(), new]);
+        // A server without events.k8s.io (or whose group could not be read) keeps
+        // the core Events.
+        let mut old_only = vec![pods.clone(), core.clone()];
+        read_once(&mut old_only);
+        assert_eq!(old_only, [pods, core]);
     }
 
     #[test]

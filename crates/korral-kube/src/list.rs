@@ -1,12 +1,13 @@
 //! Paged lists of many resources at once, read into korral objects.
 
-use std::fmt;
+use std::borrow::Cow;
 
 use futures::{StreamExt, TryStreamExt};
 use korral_core::{Loader, Object, ObjectSet};
 use kube::api::ListParams;
 use serde::Deserialize;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::Deserializer;
+use serde_json::value::RawValue;
 
 use crate::client::Client;
 use crate::discovery::Resource;
@@ -247,18 +248,33 @@ pub(crate) async fn fetch_page(
 
 /// Reads a list response (`{"kind":"PodList","apiVersion":"v1","metadata":{…},
 /// "items":[…]}`) without building a JSON tree: one pass reads the list's metadata and
-/// skips the items, then korral-core's loader splits the items into objects (filling
-/// in the `kind` and `apiVersion` the server leaves out of a typed list's items).
+/// finds the items, then korral-core's loader splits them into objects.
+///
+/// A real API server leaves `apiVersion` and `kind` out of the items of a typed list
+/// of a built-in kind (a `PodList`'s pods have neither; custom resources carry both).
+/// Each such item's text gets them written in, so that every object korral read from a
+/// cluster is whole on its own: a snapshot of it loads back as the same object.
 pub(crate) fn parse_page(file_name: &str, text: &str) -> Result<Page, String> {
-    let head: ListHead = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let head: ListHead<'_> = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let meta = head.metadata.unwrap_or_default();
-    let objects = if head.items.0 {
-        let set = Loader::load_str(file_name, text).map_err(|e| e.to_string())?;
-        set.objects().to_vec()
-    } else {
+    let objects = if head.items.is_empty() {
         // `"items": []` or `null`: nothing to read (and a list with no items would
         // look to the loader like an object without a name).
         Vec::new()
+    } else {
+        let item_type = head
+            .kind
+            .as_deref()
+            .and_then(|kind| kind.strip_suffix("List"))
+            .filter(|kind| !kind.is_empty())
+            .zip(head.api_version.as_deref().filter(|v| !v.is_empty()));
+        let completed = match item_type {
+            Some((kind, api_version)) => complete_items(&head.items, api_version, kind)?,
+            None => None,
+        };
+        let set = Loader::load_str(file_name, completed.as_deref().unwrap_or(text))
+            .map_err(|e| e.to_string())?;
+        set.objects().to_vec()
     };
     Ok(Page {
         objects,
@@ -267,12 +283,76 @@ pub(crate) fn parse_page(file_name: &str, text: &str) -> Result<Page, String> {
     })
 }
 
+/// The items as a generic `List` in which every item names its `apiVersion` and
+/// `kind`, or `None` when they all do already. Costs one more scan of the items and,
+/// when some lack their type, one copy of the page.
+fn complete_items(
+    items: &[&RawValue],
+    api_version: &str,
+    kind: &str,
+) -> Result<Option<String>, String> {
+    let mut probes = Vec::with_capacity(items.len());
+    for item in items {
+        // Items that are not objects are left for the loader to report.
+        let probe: TypeProbe<'_> = serde_json::from_str(item.get()).unwrap_or_default();
+        probes.push(probe);
+    }
+    if probes
+        .iter()
+        .all(|p| named(p.api_version.as_ref()) && named(p.kind.as_ref()))
+    {
+        return Ok(None);
+    }
+    let api_version = serde_json::to_string(api_version).map_err(|e| e.to_string())?;
+    let kind = serde_json::to_string(kind).map_err(|e| e.to_string())?;
+    let extra = r#""apiVersion":,"kind":,"#.len() + api_version.len() + kind.len();
+    let size: usize = items.iter().map(|i| i.get().len() + extra + 1).sum();
+    let mut out = String::with_capacity(size + 64);
+    out.push_str(r#"{"apiVersion":"v1","kind":"List","items":["#);
+    for (index, (item, probe)) in items.iter().zip(&probes).enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        let text = item.get();
+        let Some(body) = text.strip_prefix('{') else {
+            out.push_str(text);
+            continue;
+        };
+        out.push('{');
+        let mut fields = Vec::with_capacity(2);
+        if !named(probe.api_version.as_ref()) {
+            fields.push(format!(r#""apiVersion":{api_version}"#));
+        }
+        if !named(probe.kind.as_ref()) {
+            fields.push(format!(r#""kind":{kind}"#));
+        }
+        out.push_str(&fields.join(","));
+        if !fields.is_empty() && !body.trim_start().starts_with('}') {
+            out.push(',');
+        }
+        out.push_str(body);
+    }
+    out.push_str("]}");
+    Ok(Some(out))
+}
+
 #[derive(Deserialize)]
-struct ListHead {
+struct ListHead<'a> {
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default, borrow, rename = "apiVersion")]
+    api_version: Option<Cow<'a, str>>,
     #[serde(default)]
     metadata: Option<ListMeta>,
-    #[serde(default)]
-    items: NonEmpty,
+    #[serde(default, borrow, deserialize_with = "null_as_empty")]
+    items: Vec<&'a RawValue>,
+}
+
+/// `"items": null` as no items.
+fn null_as_empty<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<&'de RawValue>, D::Error> {
+    Ok(Option::<Vec<&'de RawValue>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Deserialize, Default)]
@@ -284,34 +364,18 @@ struct ListMeta {
     resource_version: Option<String>,
 }
 
-/// Whether a JSON array has any element, found without keeping any.
-#[derive(Default)]
-struct NonEmpty(bool);
+/// The type an item names, read without keeping the rest.
+#[derive(Deserialize, Default)]
+struct TypeProbe<'a> {
+    #[serde(default, borrow, rename = "apiVersion")]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
+}
 
-impl<'de> Deserialize<'de> for NonEmpty {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = NonEmpty;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of objects")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NonEmpty, A::Error> {
-                let mut any = false;
-                while seq.next_element::<IgnoredAny>()?.is_some() {
-                    any = true;
-                }
-                Ok(NonEmpty(any))
-            }
-            fn visit_unit<E>(self) -> Result<NonEmpty, E> {
-                Ok(NonEmpty(false))
-            }
-            fn visit_none<E>(self) -> Result<NonEmpty, E> {
-                Ok(NonEmpty(false))
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
+/// Whether a type field is there and not empty.
+fn named(field: Option<&Cow<'_, str>>) -> bool {
+    field.is_some_and(|f| !f.is_empty())
 }
 
 #[cfg(test)]
@@ -333,6 +397,40 @@ mod tests {
             .collect();
         assert_eq!(names, ["apps/v1 Deployment web", "apps/v1 Deployment api"]);
         assert!(page.objects[0].raw().as_str().contains("\"replicas\":2"));
+    }
+
+    #[test]
+    fn items_of_built_in_lists_carry_their_type_in_their_text() {
+        // As a real server sends a ConfigMapList: no `apiVersion` or `kind` per item.
+        let text = r#"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"9"},"items":[
+            {"metadata":{"name":"a","namespace":"shop"},"data":{"k":"v"}},
+            {"metadata":{"name":"b","namespace":"shop"}}]}"#;
+        let page = parse_page("<live:prod>", text).unwrap();
+        for object in &page.objects {
+            let value = object.raw().to_value();
+            assert_eq!(value["apiVersion"], "v1", "{value}");
+            assert_eq!(value["kind"], "ConfigMap", "{value}");
+            // Whole on its own: it loads again without the list around it.
+            let again = Object::from_json(object.raw().as_str(), object.source()).unwrap();
+            assert_eq!(again.key(), object.key());
+        }
+        assert_eq!(page.objects[0].raw().to_value()["data"]["k"], "v");
+    }
+
+    #[test]
+    fn items_that_name_their_type_are_kept_as_sent() {
+        let item = r#"{"apiVersion":"shop.example.com/v1","kind":"Cart","metadata":{"name":"c","namespace":"shop"}}"#;
+        let text = format!(
+            r#"{{"kind":"CartList","apiVersion":"shop.example.com/v1","metadata":{{}},"items":[{item}]}}"#
+        );
+        let page = parse_page("<live:prod>", &text).unwrap();
+        assert_eq!(page.objects[0].raw().as_str(), item);
+        // One of the two missing: only that one is added, never a second key.
+        let text = r#"{"kind":"PodList","apiVersion":"v1","items":[{"kind":"Pod","metadata":{"name":"p"}}]}"#;
+        let page = parse_page("<live:prod>", text).unwrap();
+        let raw = page.objects[0].raw().as_str();
+        assert_eq!(raw.matches("\"kind\"").count(), 1, "{raw}");
+        assert_eq!(page.objects[0].raw().to_value()["apiVersion"], "v1");
     }
 
     #[test]

@@ -18,16 +18,48 @@
 //!   patches, delete (finalizers honoured), deletecollection, `dryRun=All`, the status
 //!   and scale subresources, and `pods/log` (`container`, `tailLines`, `sinceSeconds`,
 //!   `timestamps`, `limitBytes`, `follow`) from buffers tests append to;
-//! - fault injection through [`Faults`].
+//! - fault injection through [`Faults`];
+//! - what a real server does that clients depend on: the items of a list of a
+//!   built-in kind carry no `apiVersion` and `kind` (custom resources' and guessed
+//!   kinds' do; a get, a watch event and a write's answer always do); core `v1` and
+//!   `events.k8s.io/v1` serve the same Events from one store, each with its own field
+//!   names (`message`/`note`, `involvedObject`/`regarding`, `count`/`deprecatedCount`,
+//!   …); the namespaces `default`, `kube-system`, `kube-public`, `kube-node-lease` and
+//!   the `default/kubernetes` Service (clusterIP `10.96.0.1`) exist; writes are
+//!   defaulted (a Service's clusterIP, families and port protocol and targetPort; pod
+//!   templates' `restartPolicy`, `dnsPolicy`, `schedulerName`,
+//!   `terminationGracePeriodSeconds`, `securityContext`, containers'
+//!   `imagePullPolicy` by tag, `terminationMessagePath`, port `protocol`, probe
+//!   timings; Deployments' `replicas`, `strategy`, `revisionHistoryLimit`,
+//!   `progressDeadlineSeconds`; StatefulSet, DaemonSet, Job and CronJob policies; a new
+//!   Pod's `status.phase: Pending`) and record `managedFields` (`Update` entries named by
+//!   `fieldManager` or the User-Agent, `Apply` entries for server-side apply); `Table`
+//!   answers (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`, with
+//!   `includeObject`) to lists and gets.
 //!
-//! Known differences from a real server, chosen to keep the double small: server-side
-//! apply tracks ownership per apply manager only (fields
-//! written by PUT or other patches belong to nobody), owns lists whole except lists of
-//! objects keyed by `name`, and writes `managedFields` for apply managers only; a
-//! strategic merge patch merges lists of named objects by name and knows no other
-//! directive; no admission, defaulting or schema validation; no garbage collection of
-//! dependents or namespace contents; every resource's storage is shared by all its
-//! versions, which only rewrite `apiVersion`.
+//! Known differences from a real server, chosen to keep the double small:
+//! - seeded objects are stored as given (no defaulting, no `managedFields`), and so are
+//!   the test handle's own writes' `managedFields`: a test reads back the state it
+//!   seeded; only writes through the API are defaulted;
+//! - defaulting covers the fields above, not every `SetDefaults_*` (no pod
+//!   `priority`, `tolerations` or service account from admission, no Job selector or
+//!   `controller-uid` labels, no `qosClass`); clusterIPs are handed out in order from
+//!   `10.96.0.2` without checking those given by hand; no NodePort allocation;
+//! - an `Update` entry in `managedFields` owns every field of the object as written,
+//!   where a real server's owns only what the write set; server-side apply tracks
+//!   ownership per apply manager only, owns lists whole except lists of objects keyed
+//!   by `name`;
+//! - a Table has the default convertor's columns (`Name`, `Created At`) for every
+//!   kind, where a real server prints kind-specific columns (`kubectl get pods`'
+//!   Ready, Status, Restarts…) and a CRD's `additionalPrinterColumns`; a watch asked
+//!   for Tables sends whole objects;
+//! - a strategic merge patch merges lists of named objects by name and knows no other
+//!   directive; no admission or schema validation; no garbage collection of dependents
+//!   or namespace contents; no controllers (no `kube-root-ca.crt` ConfigMap or
+//!   `default` ServiceAccount per namespace, no Endpoints for Services); every
+//!   resource's storage is shared by all its versions, which only rewrite
+//!   `apiVersion`;
+//! - `fieldSelector` accepts the union of the common selectable fields for every kind.
 //!
 //! ```no_run
 //! use korral_testkit::{ApiServer, ServerOptions};
@@ -44,6 +76,8 @@
 //! ```
 
 mod apply;
+mod convert;
+mod defaults;
 mod discovery;
 mod error;
 mod faults;
@@ -54,6 +88,7 @@ mod resources;
 mod scale;
 mod server;
 mod store;
+mod table;
 mod watch;
 
 use std::io;
@@ -138,6 +173,7 @@ fn seed_store(seed: &ObjectSet, options: &ServerOptions) -> io::Result<Store> {
         })?;
     }
     store.complete_namespaces();
+    store.complete_cluster();
     Ok(store)
 }
 
@@ -259,7 +295,7 @@ impl ApiServer {
         let t = store.type_of(&probe).ok()?;
         store
             .get(&t, namespace.unwrap_or_default(), name)
-            .map(|e| e.value())
+            .map(|e| convert::from_storage(&t, e.value()))
     }
 
     /// Creates an object as a client would (uid, resourceVersion, creationTimestamp,

@@ -197,23 +197,84 @@ pub(crate) fn apply(
     Ok(live)
 }
 
-/// `metadata.managedFields` for the apply managers, in `FieldsV1` form.
+/// `metadata.managedFields` for the apply managers, in `FieldsV1` form; the entries of
+/// other operations (`Update`) are kept.
 pub(crate) fn set_managed_fields(object: &mut Value, owners: &Owners) {
     let api_version = object.get("apiVersion").cloned().unwrap_or(Value::Null);
     let now = super::store::now_secs();
-    let entries: Vec<Value> = owners
-        .iter()
-        .map(|(manager, config)| {
-            json!({
-                "manager": manager,
-                "operation": "Apply",
-                "apiVersion": api_version,
-                "time": crate::synth::timestamp(now),
-                "fieldsType": "FieldsV1",
-                "fieldsV1": fields_v1(config, true),
-            })
-        })
+    let mut entries: Vec<Value> = managed_fields(object)
+        .into_iter()
+        .filter(|e| e.get("operation").and_then(Value::as_str) != Some("Apply"))
         .collect();
+    entries.extend(owners.iter().map(|(manager, config)| {
+        json!({
+            "manager": manager,
+            "operation": "Apply",
+            "apiVersion": api_version,
+            "time": crate::synth::timestamp(now),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": fields_v1(config, true),
+        })
+    }));
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("managedFields".into(), Value::Array(entries));
+    }
+}
+
+fn managed_fields(object: &Value) -> Vec<Value> {
+    object
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Records a create, update or patch by `manager` (`subresource` `status` for status
+/// writes) in `metadata.managedFields`, as an `Update` entry that owns every field of
+/// the object it wrote; a real server's entry owns only the fields the write set or
+/// changed.
+pub(crate) fn record_update(object: &mut Value, manager: &str, subresource: Option<&str>) {
+    let api_version = object.get("apiVersion").cloned().unwrap_or(Value::Null);
+    let mut written = object.clone();
+    if let Some(map) = written.as_object_mut() {
+        // A status write owns the status; any other write, everything else.
+        if subresource == Some("status") {
+            map.retain(|k, _| k == "status");
+        } else {
+            map.remove("status");
+        }
+    }
+    if let Some(meta) = written.get_mut("metadata").and_then(Value::as_object_mut) {
+        for generated in [
+            "managedFields",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
+            meta.remove(generated);
+        }
+    }
+    let fields = fields_v1(&written, true);
+    let mut entries = managed_fields(object);
+    entries.retain(|e| {
+        !(e.get("manager").and_then(Value::as_str) == Some(manager)
+            && e.get("operation").and_then(Value::as_str) == Some("Update")
+            && e.get("subresource").and_then(Value::as_str) == subresource)
+    });
+    let mut entry = json!({
+        "manager": manager,
+        "operation": "Update",
+        "apiVersion": api_version,
+        "time": crate::synth::timestamp(super::store::now_secs()),
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields,
+    });
+    if let Some(sub) = subresource {
+        entry["subresource"] = sub.into();
+    }
+    entries.push(entry);
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("managedFields".into(), Value::Array(entries));
     }

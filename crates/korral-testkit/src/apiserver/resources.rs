@@ -23,6 +23,9 @@ pub(crate) struct ResourceType {
     pub subresources: Vec<String>,
     /// Only `get`, `list` and `watch` (metrics).
     pub read_only: bool,
+    /// A kind compiled into the API server (not a custom resource, nor a kind guessed
+    /// from a seed): the items of its lists carry no `apiVersion` and `kind`.
+    pub builtin: bool,
 }
 
 /// Where a resource's objects are kept: group and plural, whatever the version.
@@ -30,6 +33,10 @@ pub(crate) type ResourceKey = (String, String);
 
 impl ResourceType {
     pub fn key(&self) -> ResourceKey {
+        // events.k8s.io serves the core Events under other field names.
+        if super::convert::is_new_event(self) {
+            return (String::new(), self.plural.clone());
+        }
         (self.group.clone(), self.plural.clone())
     }
 
@@ -455,6 +462,7 @@ impl Default for Registry {
                     short_names: short.iter().map(|s| (*s).to_owned()).collect(),
                     subresources: sub.iter().map(|s| (*s).to_owned()).collect(),
                     read_only: group == "metrics.k8s.io",
+                    builtin: true,
                 },
             )
             .collect();
@@ -509,6 +517,7 @@ impl Registry {
             short_names: Vec::new(),
             subresources: Vec::new(),
             read_only: false,
+            builtin: false,
         };
         self.types.push(t.clone());
         t
@@ -621,5 +630,6 @@ fn crd_type(crd: &Value) -> Option<ResourceType> {
         short_names,
         subresources,
         read_only: false,
+        builtin: false,
     })
 }

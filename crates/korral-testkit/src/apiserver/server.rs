@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use super::ServerOptions;
+use super::convert;
 use super::discovery;
 use super::error::ApiError;
 use super::faults::{FaultState, RequestInfo};
@@ -23,6 +24,7 @@ use super::patch::{self, PatchType};
 use super::resources::ResourceType;
 use super::scale;
 use super::store::{Entry, Part, Store};
+use super::table;
 use super::watch as watching;
 
 /// Everything the handlers and the test handle share.
@@ -350,11 +352,15 @@ fn aggregated_response(doc: &Value) -> Response {
 pub(crate) enum Shape {
     Full,
     Metadata,
+    /// A `Table` of the objects (lists and gets; a watch sends whole objects).
+    Table(table::Include),
 }
 
 impl Shape {
-    fn from_accept(accept: &str) -> Self {
-        if accept.contains("as=PartialObjectMetadata") {
+    fn from_accept(accept: &str, params: &Params) -> Self {
+        if table::wanted(accept) {
+            Self::Table(table::Include::from_params(params))
+        } else if accept.contains("as=PartialObjectMetadata") {
             Self::Metadata
         } else {
             Self::Full
@@ -362,9 +368,15 @@ impl Shape {
     }
 }
 
-/// An object's JSON as served at `api_version`: the stored text when it already says
-/// so, else rewritten (a CRD served at several versions).
-pub(crate) fn render<'a>(entry: &'a Entry, api_version: &str, shape: Shape) -> Cow<'a, str> {
+/// An object's JSON as `t` serves it at `api_version`: the stored text when it already
+/// says so, else converted (Events read through `events.k8s.io`) or rewritten (a CRD
+/// served at several versions).
+pub(crate) fn render<'a>(
+    entry: &'a Entry,
+    t: &ResourceType,
+    api_version: &str,
+    shape: Shape,
+) -> Cow<'a, str> {
     if shape == Shape::Metadata {
         #[derive(serde::Deserialize)]
         struct Meta<'b> {
@@ -379,12 +391,30 @@ pub(crate) fn render<'a>(entry: &'a Entry, api_version: &str, shape: Shape) -> C
             Err(_) => Cow::Borrowed(&entry.text),
         };
     }
-    if entry.api_version == api_version {
+    if entry.api_version == api_version && !convert::is_new_event(t) {
         return Cow::Borrowed(&entry.text);
     }
-    let mut value = entry.value();
+    let mut value = convert::from_storage(t, entry.value());
     value["apiVersion"] = api_version.into();
     Cow::Owned(value.to_string())
+}
+
+/// An item of a list: as [`render`], but a built-in kind's items carry no
+/// `apiVersion` and `kind` (the list's own say them), as a real server sends them.
+fn render_item<'a>(
+    entry: &'a Entry,
+    t: &ResourceType,
+    api_version: &str,
+    shape: Shape,
+) -> Cow<'a, str> {
+    let text = render(entry, t, api_version, shape);
+    if shape == Shape::Full
+        && t.builtin
+        && let Some(bare) = convert::without_type(&text)
+    {
+        return Cow::Owned(bare);
+    }
+    text
 }
 
 /// One request for a resource, resolved.
@@ -404,17 +434,44 @@ struct Call<'a> {
 
 impl Call<'_> {
     fn respond(&self, code: StatusCode, entry: &Entry) -> Response {
-        json_response(
-            code,
-            render(entry, &self.api_version, self.shape).into_owned(),
-        )
+        let body = match self.shape {
+            Shape::Table(include) => format!(
+                "{}{}]}}",
+                table::head(&format!("{{\"resourceVersion\":\"{}\"}}", entry.rv)),
+                table::row(entry, &self.t, &self.api_version, include)
+            ),
+            shape => render(entry, &self.t, &self.api_version, shape).into_owned(),
+        };
+        json_response(code, body)
     }
 
     fn filter(&self) -> Result<Filter, ApiError> {
-        Filter::parse(
-            self.params.get("labelSelector"),
-            self.params.get("fieldSelector"),
-        )
+        let fields = self
+            .params
+            .get("fieldSelector")
+            .map(|f| convert::field_selector(&self.t, f));
+        Filter::parse(self.params.get("labelSelector"), fields.as_deref())
+    }
+
+    /// The field manager of a write: `fieldManager`, else the User-Agent up to its
+    /// first `/` (`kubectl/v1.33.4 …` is `kubectl`), as a real server names it.
+    fn writer(&self) -> Option<String> {
+        if let Some(manager) = self.params.get("fieldManager").filter(|m| !m.is_empty()) {
+            return Some(manager.to_owned());
+        }
+        let agent = self
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let prefix: String = agent
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(128)
+            .collect();
+        Some(prefix)
     }
 
     fn not_found(&self, name: &str) -> ApiError {
@@ -456,7 +513,7 @@ fn serve_resource(
         params,
         api_version: t.api_version(&path.version),
         t,
-        shape: Shape::from_accept(accept),
+        shape: Shape::from_accept(accept, params),
         ns: path.namespace.clone().unwrap_or_default(),
         dry_run: params.get("dryRun").is_some_and(|d| d == "All"),
     };
@@ -494,7 +551,7 @@ fn collection(call: &Call<'_>, namespace: Option<&str>) -> Result<Response, ApiE
         ),
         Method::POST => {
             let value = parse_object(call.headers, call.body)?;
-            let entry = commit(shared, call.dry_run, |store| {
+            let entry = commit(shared, call.dry_run, call.writer(), |store| {
                 store.create(t, &call.ns, value, true)
             })?;
             Ok(call.respond(StatusCode::CREATED, &entry))
@@ -540,7 +597,7 @@ fn object(call: &Call<'_>, name: &str, sub: Option<&str>) -> Result<Response, Ap
         }
         Method::PUT => {
             let value = parse_object(call.headers, call.body)?;
-            let entry = commit(shared, call.dry_run, |store| {
+            let entry = commit(shared, call.dry_run, call.writer(), |store| {
                 store.update(t, ns, name, part, |_| Ok(value))
             })?;
             Ok(call.respond(StatusCode::OK, &entry))
@@ -549,7 +606,7 @@ fn object(call: &Call<'_>, name: &str, sub: Option<&str>) -> Result<Response, Ap
         Method::DELETE if part == Part::Main => {
             let options: Option<Value> = serde_json::from_slice(call.body).ok();
             let preconditions = options.as_ref().and_then(|o| o.get("preconditions"));
-            let (entry, _gone) = commit(shared, call.dry_run, |store| {
+            let (entry, _gone) = commit(shared, call.dry_run, None, |store| {
                 store.delete(t, ns, name, preconditions)
             })?;
             Ok(call.respond(StatusCode::OK, &entry))
@@ -568,7 +625,7 @@ fn scale_object(call: &Call<'_>, name: &str) -> Result<Response, ApiError> {
             .ok_or_else(|| call.not_found(name))?,
         Method::PUT => {
             let body = parse_object(call.headers, call.body)?;
-            commit(shared, call.dry_run, |store| {
+            commit(shared, call.dry_run, call.writer(), |store| {
                 store.update(t, ns, name, Part::Main, |current| {
                     scale::set(current, &body)
                 })
@@ -577,7 +634,7 @@ fn scale_object(call: &Call<'_>, name: &str) -> Result<Response, ApiError> {
         Method::PATCH => {
             let kind = patch_type(call)?;
             let patch_body = patch::parse_body(kind, call.body)?;
-            commit(shared, call.dry_run, |store| {
+            commit(shared, call.dry_run, call.writer(), |store| {
                 store.update(t, ns, name, Part::Main, |current| {
                     let patched = patch::apply(kind, scale::of(&current), &patch_body)?;
                     scale::set(current, &patched)
@@ -622,7 +679,9 @@ fn patch_object(call: &Call<'_>, name: &str, part: Part) -> Result<Response, Api
              fieldManager is required for apply patch",
         ));
     }
-    let (entry, created) = commit(call.shared, call.dry_run, |store| {
+    // Server-side apply records its own managers; other patches are Update writes.
+    let writer = (kind != PatchType::Apply).then(|| call.writer()).flatten();
+    let (entry, created) = commit(call.shared, call.dry_run, writer, |store| {
         if kind == PatchType::Apply && part == Part::Main {
             let manager = call.params.get("fieldManager").unwrap_or_default();
             return store.apply(t, ns, name, &patch_body, manager, call.params.flag("force"));
@@ -641,17 +700,25 @@ fn patch_object(call: &Call<'_>, name: &str, part: Part) -> Result<Response, Api
     Ok(call.respond(code, &entry))
 }
 
-/// Runs a change, or with `dryRun=All` runs it on a copy and keeps nothing.
+/// Runs a change by `writer` (the field manager its `managedFields` entry names), or
+/// with `dryRun=All` runs it on a copy and keeps nothing.
 fn commit<T>(
     shared: &Shared,
     dry_run: bool,
+    writer: Option<String>,
     change: impl FnOnce(&mut Store) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    let as_writer = |store: &mut Store| {
+        store.writer = writer;
+        let out = change(store);
+        store.writer = None;
+        out
+    };
     if dry_run {
         let mut scratch = shared.store().clone();
-        return change(&mut scratch);
+        return as_writer(&mut scratch);
     }
-    shared.mutate(change)
+    shared.mutate(as_writer)
 }
 
 /// A request body: JSON, or YAML when the client says so.
@@ -795,7 +862,7 @@ fn list(
         None => (store.rv, None, 0),
     };
     let empty = super::store::Table::new();
-    let table = store.table(t).unwrap_or(&empty);
+    let stored = store.table(t).unwrap_or(&empty);
     // Later pages show the list as it was at the first page's resourceVersion: the
     // objects changed since are taken back to their state then, from the history.
     let mut then: BTreeMap<(String, String), Option<Arc<Entry>>> = BTreeMap::new();
@@ -808,26 +875,10 @@ fn list(
             }
         }
     }
-    let now = bounded(table, start.as_ref(), namespace).peekable();
+    let now = bounded(stored, start.as_ref(), namespace).peekable();
     let changed = bounded(&then, start.as_ref(), namespace).peekable();
     let range = as_of(now, changed);
     let mut matching = range.filter(|(_, e)| e.matches(filter));
-    let mut out = String::with_capacity(64 * 1024);
-    out.push_str("{\"kind\":\"");
-    out.push_str(if shape == Shape::Metadata {
-        "PartialObjectMetadataList"
-    } else {
-        &t.kind
-    });
-    if shape == Shape::Full {
-        out.push_str("List");
-    }
-    out.push_str("\",\"apiVersion\":\"");
-    out.push_str(if shape == Shape::Metadata {
-        "meta.k8s.io/v1"
-    } else {
-        api_version
-    });
     let mut items = String::with_capacity(64 * 1024);
     let mut count = 0;
     let mut last = None;
@@ -835,39 +886,50 @@ fn list(
         if count > 0 {
             items.push(',');
         }
-        items.push_str(&render(entry, api_version, shape));
+        match shape {
+            Shape::Table(include) => items.push_str(&table::row(entry, t, api_version, include)),
+            _ => items.push_str(&render_item(entry, t, api_version, shape)),
+        }
         count += 1;
         if limit > 0 && count == limit {
             last = Some(key.clone());
             break;
         }
     }
-    out.push_str("\",\"metadata\":{\"resourceVersion\":\"");
-    out.push_str(&list_rv.to_string());
-    out.push('"');
+    let mut meta = format!("{{\"resourceVersion\":\"{list_rv}\"");
     if let Some((ns, name)) = last
         && matching.next().is_some()
     {
         let offset = offset + count;
-        out.push_str(",\"continue\":\"");
-        out.push_str(&encode_continue(list_rv, &ns, &name, offset));
-        out.push('"');
+        let _ = write!(
+            meta,
+            ",\"continue\":\"{}\"",
+            encode_continue(list_rv, &ns, &name, offset)
+        );
         // Like the real server, an estimate, and only for lists without selectors.
         if filter.is_empty() {
             let total = match namespace {
-                None => table.len(),
-                Some(ns) => table
+                None => stored.len(),
+                Some(ns) => stored
                     .range((ns.to_owned(), String::new())..)
                     .take_while(|((n, _), _)| n == ns)
                     .count(),
             };
             let remaining = total.saturating_sub(offset).max(1);
-            let _ = write!(out, ",\"remainingItemCount\":{remaining}");
+            let _ = write!(meta, ",\"remainingItemCount\":{remaining}");
         }
     }
-    out.push_str("},\"items\":[");
-    out.push_str(&items);
-    out.push_str("]}");
+    meta.push('}');
+    let out = match shape {
+        Shape::Table(_) => format!("{}{items}]}}", table::head(&meta)),
+        Shape::Metadata => format!(
+            "{{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{meta},\"items\":[{items}]}}"
+        ),
+        Shape::Full => format!(
+            "{{\"kind\":\"{}List\",\"apiVersion\":\"{api_version}\",\"metadata\":{meta},\"items\":[{items}]}}",
+            t.kind
+        ),
+    };
     Ok(json_response(StatusCode::OK, out))
 }
 
@@ -879,7 +941,7 @@ fn delete_collection(
     filter: &Filter,
     dry_run: bool,
 ) -> Result<Response, ApiError> {
-    let deleted = commit(shared, dry_run, |store| {
+    let deleted = commit(shared, dry_run, None, |store| {
         let keys: Vec<(String, String)> = store
             .table(t)
             .map(|table| {
@@ -901,7 +963,7 @@ fn delete_collection(
     let (entries, rv) = deleted;
     let items: Vec<Cow<'_, str>> = entries
         .iter()
-        .map(|e| render(e, api_version, Shape::Full))
+        .map(|e| render_item(e, t, api_version, Shape::Full))
         .collect();
     let body = format!(
         "{{\"kind\":\"{}List\",\"apiVersion\":\"{api_version}\",\"metadata\":{{\"resourceVersion\":\"{rv}\"}},\"items\":[{}]}}",

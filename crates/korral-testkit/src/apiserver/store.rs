@@ -9,6 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 
 use super::apply::{self, Owners};
+use super::convert;
+use super::defaults::{self, ClusterIps, KUBERNETES_SERVICE_IP};
 use super::error::ApiError;
 use super::filter::{self, Filter};
 use super::resources::{Registry, ResourceKey, ResourceType};
@@ -112,6 +114,11 @@ pub(crate) struct Store {
     /// Server-side apply: who applied what, per object.
     owners: HashMap<(ResourceKey, String, String), Owners>,
     rng: Rng,
+    ips: ClusterIps,
+    /// The field manager of the request being served (`fieldManager`, else the
+    /// client's User-Agent up to its first `/`), for `managedFields`; `None` for
+    /// server-side apply (which records its own) and the test handle's writes.
+    pub writer: Option<String>,
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -148,6 +155,8 @@ impl Store {
             expiries: Vec::new(),
             owners: HashMap::new(),
             rng: Rng::new(seed),
+            ips: ClusterIps::default(),
+            writer: None,
         }
     }
 
@@ -176,8 +185,9 @@ impl Store {
     }
 
     /// Adds a seed object as it is, with a fresh resourceVersion and no event.
-    pub fn seed(&mut self, mut value: Value, namespace: Option<&str>) -> Result<(), ApiError> {
+    pub fn seed(&mut self, value: Value, namespace: Option<&str>) -> Result<(), ApiError> {
         let t = self.type_of(&value)?;
+        let mut value = convert::to_storage(&t, value);
         if t.kind == "CustomResourceDefinition" && t.group == "apiextensions.k8s.io" {
             self.registry.apply_crd(&value);
         }
@@ -213,6 +223,40 @@ impl Store {
         Ok(())
     }
 
+    /// Adds what every real cluster holds and the seed did not: the namespaces
+    /// `default`, `kube-system`, `kube-public` and `kube-node-lease`, and the
+    /// `default/kubernetes` Service that points at the API server.
+    pub fn complete_cluster(&mut self) {
+        let namespaces = (String::new(), "namespaces".to_owned());
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            let exists = self
+                .tables
+                .get(&namespaces)
+                .is_some_and(|t| t.contains_key(&(String::new(), ns.to_owned())));
+            if !exists {
+                let _ = self.seed(namespace_object(ns), None);
+            }
+        }
+        let services = (String::new(), "services".to_owned());
+        let exists = self
+            .tables
+            .get(&services)
+            .is_some_and(|t| t.contains_key(&("default".to_owned(), "kubernetes".to_owned())));
+        if !exists {
+            let _ = self.seed(
+                json!({"apiVersion": "v1", "kind": "Service",
+                    "metadata": {"name": "kubernetes", "namespace": "default",
+                        "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                    "spec": {"clusterIP": KUBERNETES_SERVICE_IP, "clusterIPs": [KUBERNETES_SERVICE_IP],
+                        "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"],
+                        "ipFamilyPolicy": "SingleStack", "sessionAffinity": "None", "type": "ClusterIP",
+                        "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+                    "status": {"loadBalancer": {}}}),
+                Some("default"),
+            );
+        }
+    }
+
     /// Adds a Namespace object for every namespace some object lives in but none
     /// declares, as a real cluster would have.
     pub fn complete_namespaces(&mut self) {
@@ -231,12 +275,7 @@ impl Store {
                 .get(&key)
                 .is_some_and(|t| t.contains_key(&(String::new(), ns.clone())));
             if !exists {
-                let _ = self.seed(
-                    json!({"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
-                        "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}),
-                    None,
-                );
+                let _ = self.seed(namespace_object(&ns), None);
             }
         }
     }
@@ -325,6 +364,7 @@ impl Store {
         }
         check_type(t, &value)?;
         fill_type(t, &mut value);
+        let mut value = convert::to_storage(t, value);
         if t.namespaced && !self.namespace_exists(ns) {
             return Err(ApiError::not_found("", "namespaces", ns));
         }
@@ -379,6 +419,10 @@ impl Store {
         if value.get("spec").is_some() {
             meta(&mut value).insert("generation".into(), 1.into());
         }
+        defaults::apply(t, &mut value, None, &mut self.ips);
+        if let Some(manager) = &self.writer {
+            apply::record_update(&mut value, manager, None);
+        }
         if is_crd(t) {
             establish_crd(&mut value);
             if !self.registry.apply_crd(&value) {
@@ -419,7 +463,7 @@ impl Store {
             .get(t, ns, name)
             .ok_or_else(|| ApiError::not_found(&t.group, &t.plural, name))?;
         let old_value = old.value();
-        let mut new = change(old_value.clone())?;
+        let mut new = change(convert::from_storage(t, old_value.clone()))?;
         if !new.is_object() {
             return Err(ApiError::bad_request(
                 "the body of the request was not an object",
@@ -427,6 +471,7 @@ impl Store {
         }
         check_type(t, &new)?;
         fill_type(t, &mut new);
+        let mut new = convert::to_storage(t, new);
         if let Some(body_name) = meta_str(&new, "name")
             && body_name != name
         {
@@ -460,6 +505,7 @@ impl Store {
             },
             Part::Main | Part::Whole => {}
         }
+        defaults::apply(t, &mut new, Some(&old_value), &mut self.ips);
         let spec_changed = without_meta_status(&old_value) != without_meta_status(&new);
         let old_meta = old_value
             .get("metadata")
@@ -496,6 +542,17 @@ impl Store {
             m.insert("generation".into(), generation.into());
         }
         m.insert("resourceVersion".into(), rv.to_string().into());
+        // A write that leaves managedFields out keeps them, as a real server does.
+        if !m.contains_key("managedFields")
+            && let Some(managed) = old_meta.get("managedFields")
+        {
+            m.insert("managedFields".into(), managed.clone());
+        }
+        if let Some(manager) = self.writer.clone() {
+            let sub = (part == Part::Status).then_some("status");
+            apply::record_update(&mut new, &manager, sub);
+        }
+        let m = meta(&mut new);
         let finalized = m.contains_key("deletionTimestamp")
             && m.get("finalizers")
                 .and_then(Value::as_array)
@@ -639,6 +696,13 @@ impl Store {
         );
         Ok((entry, true))
     }
+}
+
+/// A Namespace as a real server keeps it.
+fn namespace_object(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
+        "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
 }
 
 fn is_crd(t: &ResourceType) -> bool {

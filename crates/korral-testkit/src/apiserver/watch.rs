@@ -17,6 +17,7 @@ use super::store::{Entry, Event, EventType};
 /// What one watch sends.
 struct Watch {
     resource: ResourceKey,
+    t: ResourceType,
     kind: String,
     api_version: String,
     namespace: Option<String>,
@@ -29,7 +30,7 @@ impl Watch {
     fn line(&self, kind: &str, entry: &Entry) -> String {
         format!(
             "{{\"type\":\"{kind}\",\"object\":{}}}\n",
-            render(entry, &self.api_version, self.shape)
+            render(entry, &self.t, &self.api_version, self.shape)
         )
     }
 
@@ -90,6 +91,7 @@ pub(crate) fn serve(
 ) -> Result<Response, ApiError> {
     let watch = Watch {
         resource: t.key(),
+        t: t.clone(),
         kind: t.kind.clone(),
         api_version,
         namespace: namespace.map(str::to_owned),

@@ -4,6 +4,9 @@
 //!
 //! - `util`: the harness: a small seed cluster, a server and a client for it.
 //! - `discovery`: `/version`, `/api`, `/apis`, resource lists, aggregated discovery.
+//! - `fidelity`: what a real server does that clients depend on: typeless list items,
+//!   Events behind two APIs, the objects every cluster has, defaulting, managedFields,
+//!   Tables.
 //! - `list`: pagination, continue tokens, label and field selectors.
 //! - `watch`: event order, resume, bookmarks, 410 Gone, timeouts.
 //! - `write`: create, update, patches, delete, status, CRDs, finalizers.
@@ -13,6 +16,7 @@
 
 mod discovery;
 mod faults;
+mod fidelity;
 mod list;
 mod logs;
 mod serve;

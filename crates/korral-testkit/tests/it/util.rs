@@ -145,6 +145,21 @@ pub async fn http(
     content_type: Option<&str>,
     body: &str,
 ) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = content_type
+        .map(|ct| ("Content-Type", ct))
+        .into_iter()
+        .collect();
+    http_with(server, method, path, &headers, body).await
+}
+
+/// [`http`] with any headers (`Accept`, `User-Agent`, `Content-Type`).
+pub async fn http_with(
+    server: &ApiServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(server.addr())
         .await
@@ -155,10 +170,8 @@ pub async fn http(
         server.token(),
         body.len()
     );
-    if let Some(ct) = content_type {
-        request.push_str("Content-Type: ");
-        request.push_str(ct);
-        request.push_str("\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str("\r\n");
     request.push_str(body);
