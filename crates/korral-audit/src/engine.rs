@@ -81,9 +81,15 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
-    /// Things the user should know (ignore annotations without a reason).
+    /// Things the user should know: ignore annotations without a reason, kinds judged
+    /// under another apiVersion than the one written, documents judged without a name.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// Pod specs of the wrong shape (`spec:` a list, `containers:` a mapping), each as
+    /// `file:line: what is wrong and the fix`: the API server refuses these documents,
+    /// and no rule could judge what they hold.
+    #[serde(skip)]
+    pub malformed: Vec<String>,
     /// The codes of the rules that ran.
     #[serde(skip)]
     pub rules: Vec<&'static str>,
@@ -101,9 +107,9 @@ pub struct Summary {
     pub medium: usize,
     pub low: usize,
     pub info: usize,
-    /// Objects audited.
+    /// Documents audited: every object, and every earlier document of the same identity.
     pub objects: usize,
-    /// Objects with at least one finding.
+    /// Documents with at least one finding.
     pub objects_with_findings: usize,
     /// Rules that ran.
     pub rules: usize,
@@ -155,22 +161,23 @@ pub fn audit_rules(set: &ObjectSet, options: &Options, codes: &[&str]) -> Result
 }
 
 fn audit_with(set: &ObjectSet, options: &Options, rules: &[&Rule]) -> Report {
-    let objects = set.objects();
-    let values = trees(objects);
-    let pods: Vec<_> = objects
-        .iter()
-        .zip(&values)
-        .map(|(o, v)| pod_specs(o.group(), o.kind(), v))
+    // Every document is judged where it stands: the objects first (their indexes are
+    // the set's and the graph's), then the documents a later one of the same identity
+    // shadowed, then those the loader could not name.
+    let unnamed = crate::unnamed::recover(set, options);
+    let objects: Vec<&korral_core::Object> = set
+        .documents()
+        .chain(unnamed.iter().map(|u| &u.object))
         .collect();
+    let values = trees(&objects);
+    let (shapes, pods) = shapes(&objects, &values);
     let graph = infer(set, InferOptions::default());
-    let mut node_of = vec![usize::MAX; objects.len()];
-    for (i, node) in graph.nodes().iter().enumerate() {
-        node_of[node.object] = i;
-    }
-    let controlled = crate::rule::controlled(set);
+    let node_of = node_of(&graph, objects.len());
+    let controlled = crate::rule::controlled(set, &objects);
     let index = crate::rule::Index::new(set, &graph);
     let cx = Cx {
         set,
+        documents: &objects,
         values: &values,
         graph: &graph,
         node_of: &node_of,
@@ -191,8 +198,13 @@ fn audit_with(set: &ObjectSet, options: &Options, rules: &[&Rule]) -> Report {
             ..Summary::default()
         },
         warnings: Vec::new(),
+        malformed: Vec::new(),
         rules: rules.iter().map(|r| r.code).collect(),
     };
+    report
+        .warnings
+        .extend(unnamed.iter().map(|u| u.note.clone()));
+    shape_notes(set, options, &objects, &shapes, &mut report);
     let mut seen = HashSet::new();
     let mut annotations: HashMap<usize, Ignore> = HashMap::new();
     // Per file: (finding, object) pairs whose field lines are still to be found.
@@ -249,28 +261,52 @@ fn audit_with(set: &ObjectSet, options: &Options, rules: &[&Rule]) -> Report {
         report.findings.push(finding);
     }
 
-    locate_fields(set, options, &mut report, by_file);
+    locate_fields(set, options, &objects, &mut report, by_file);
 
     finish(&mut report);
     report
 }
 
+/// Each document's pod specs and their shapes.
+fn shapes(
+    objects: &[&korral_core::Object],
+    values: &[Value],
+) -> (Vec<crate::pod::Shape>, Vec<Vec<crate::pod::PodSpecAt>>) {
+    let shapes: Vec<_> = objects
+        .iter()
+        .zip(values)
+        .map(|(o, v)| pod_specs(o.group(), o.kind(), v))
+        .collect();
+    let pods = shapes.iter().map(|s| s.specs.clone()).collect();
+    (shapes, pods)
+}
+
+/// The graph node of each document; `usize::MAX` for the documents the graph does not
+/// hold (shadowed and recovered ones).
+fn node_of(graph: &korral_topology::Graph, documents: usize) -> Vec<usize> {
+    let mut node_of = vec![usize::MAX; documents];
+    for (i, node) in graph.nodes().iter().enumerate() {
+        node_of[node.object] = i;
+    }
+    node_of
+}
+
 /// Every object's JSON tree, the largest single cost of an audit, parsed on all
 /// cores when there are enough objects to be worth a thread.
-fn trees(objects: &[korral_core::Object]) -> Vec<Value> {
+fn trees(objects: &[&korral_core::Object]) -> Vec<Value> {
     const PER_THREAD: usize = 500;
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(objects.len() / PER_THREAD)
         .max(1);
     if threads == 1 {
-        return objects.iter().map(desired).collect();
+        return objects.iter().map(|o| desired(o)).collect();
     }
     let chunk = objects.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let parts: Vec<_> = objects
             .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(desired).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(|| part.iter().map(|o| desired(o)).collect::<Vec<_>>()))
             .collect();
         parts
             .into_iter()
@@ -399,10 +435,11 @@ fn finish(report: &mut Report) {
             Severity::Info => &mut s.info,
         } += 1;
     }
+    // Two documents of one identity in two files are two things to fix.
     s.objects_with_findings = report
         .findings
         .iter()
-        .map(|f| &f.object)
+        .map(|f| (&f.object, &f.file, f.object_line))
         .collect::<HashSet<_>>()
         .len();
 }
@@ -415,13 +452,13 @@ fn run_rules<'r>(
     pods: &[Vec<crate::pod::PodSpecAt>],
     controlled: &[bool],
 ) -> Vec<(&'r Rule, RawFinding)> {
-    let objects = cx.set.objects();
+    let objects = cx.documents;
     let mut raw: Vec<(&'r Rule, RawFinding)> = Vec::new();
     for rule in rules {
         let mut emit = Emit::default();
         match rule.check {
             Check::Pod(check) => {
-                for (index, object) in objects.iter().enumerate() {
+                for (index, object) in objects.iter().copied().enumerate() {
                     if controlled[index] {
                         continue;
                     }
@@ -442,7 +479,7 @@ fn run_rules<'r>(
                 }
             }
             Check::Object(check) => {
-                for (index, object) in objects.iter().enumerate() {
+                for (index, object) in objects.iter().copied().enumerate() {
                     let target = Target {
                         cx,
                         index,
@@ -459,12 +496,63 @@ fn run_rules<'r>(
     raw
 }
 
+/// Tells what the pod specs' shapes say: kinds judged under the apiVersion that serves
+/// them, and fields of the wrong type (malformed, each at its file and line).
+fn shape_notes(
+    set: &ObjectSet,
+    options: &Options,
+    objects: &[&korral_core::Object],
+    shapes: &[crate::pod::Shape],
+    report: &mut Report,
+) {
+    for (object, shape) in objects.iter().zip(shapes) {
+        if let Some(namespace) = &options.namespace
+            && object.namespace() != Some(namespace.as_str())
+        {
+            continue;
+        }
+        let kind = object.kind();
+        let name = object.name();
+        if let Some(api_version) = shape.misversioned {
+            report.warnings.push(format!(
+                "{}: {kind} `{name}` is written with `apiVersion: {}`, which does not serve {kind}s (the API server refuses it); it is judged as a {kind}. Set `apiVersion: {api_version}`",
+                set.location(object),
+                object.api_version(),
+            ));
+        }
+        for (path, message) in &shape.malformed {
+            let line = field_line(set, options, object, path);
+            report.malformed.push(format!(
+                "{}:{line}: {kind} `{name}`: {message}",
+                set.file_name(object.source().file)
+            ));
+        }
+    }
+}
+
+/// The line of one field of an object, for notes outside the findings.
+fn field_line(set: &ObjectSet, options: &Options, object: &korral_core::Object, path: &str) -> u32 {
+    let line = object.source().line;
+    let name = set.file_name(object.source().file);
+    let Some(text) = file_text(options, name) else {
+        return line;
+    };
+    let text = text.as_ref();
+    if starts_like_json(text.as_bytes()) {
+        return locate::in_json_object(object.raw().as_str(), line, path);
+    }
+    Text::new(text.strip_prefix('\u{feff}').unwrap_or(text))
+        .locate(line, path)
+        .unwrap_or(line)
+}
+
 /// Moves each finding's line from its object to the offending field. An object read
 /// from JSON is its own text, a slice of the file, so only YAML files are read again
 /// (once each).
 fn locate_fields(
     set: &ObjectSet,
     options: &Options,
+    objects: &[&korral_core::Object],
     report: &mut Report,
     by_file: BTreeMap<u32, Vec<(usize, usize)>>,
 ) {
@@ -479,23 +567,16 @@ fn locate_fields(
             for (index, object) in pairs {
                 let finding = &mut report.findings[index];
                 if !finding.path.is_empty() {
-                    let raw = set.objects()[object].raw().as_str();
+                    let raw = objects[object].raw().as_str();
                     finding.line = locate::in_json_object(raw, finding.object_line, &finding.path);
                 }
             }
             continue;
         }
-        let owned;
-        let text = match given {
-            Some(text) => text,
-            None => match std::fs::read_to_string(name) {
-                Ok(text) => {
-                    owned = text;
-                    owned.as_str()
-                }
-                Err(_) => continue,
-            },
+        let Some(text) = file_text(options, name) else {
+            continue;
         };
+        let text = text.as_ref();
         let text = Text::new(text.strip_prefix('\u{feff}').unwrap_or(text));
         for (index, _) in pairs {
             let finding = &mut report.findings[index];
@@ -506,6 +587,17 @@ fn locate_fields(
                 finding.line = line;
             }
         }
+    }
+}
+
+/// The text of a file the set was read from: as given (standard input), else read
+/// again from disk; `None` when it cannot be read.
+pub(crate) fn file_text<'a>(options: &'a Options, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match options.texts.get(name) {
+        Some(text) => Some(std::borrow::Cow::Borrowed(text.as_str())),
+        None => std::fs::read_to_string(name)
+            .ok()
+            .map(std::borrow::Cow::Owned),
     }
 }
 

@@ -40,6 +40,7 @@ mod rule;
 mod rules;
 mod sarif;
 mod suppress;
+mod unnamed;
 
 pub use engine::{
     LATEST_KUBE_VERSION, Options, Report, Summary, audit, audit_rules, parse_kube_version,
@@ -47,6 +48,7 @@ pub use engine::{
 pub use error::{Error, Result};
 pub use finding::{Finding, ObjectRef, Severity, Standard};
 pub use junit::junit;
+pub use rbac::bootstrap_role;
 pub use registry::{rule, rules};
 pub use rule::Rule;
 pub use sarif::sarif;

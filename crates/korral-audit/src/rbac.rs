@@ -12,6 +12,8 @@ pub(crate) struct PolicyRule<'a> {
     pub groups: Vec<&'a str>,
     pub resources: Vec<&'a str>,
     pub verbs: Vec<&'a str>,
+    /// `resourceNames`: when any are given, the rule covers only those objects.
+    pub names: Vec<&'a str>,
 }
 
 fn strings<'a>(value: &'a Value, field: &str) -> Vec<&'a str> {
@@ -30,6 +32,7 @@ pub(crate) fn policy_rules(role: &Value) -> Vec<PolicyRule<'_>> {
             groups: strings(r, "apiGroups"),
             resources: strings(r, "resources"),
             verbs: strings(r, "verbs"),
+            names: strings(r, "resourceNames"),
         })
         .collect()
 }
@@ -49,8 +52,20 @@ impl PolicyRule<'_> {
         group && res && verb
     }
 
+    /// Like [`PolicyRule::allows`], for every object of the resource: a rule narrowed
+    /// by `resourceNames` (a Role that may read its own Secret) does not count.
+    pub fn allows_every(&self, verbs: &[&str], resource: &str) -> bool {
+        self.names.is_empty() && self.allows(verbs, resource)
+    }
+
     pub fn wildcard(&self) -> bool {
         self.verbs.contains(&"*") && self.resources.contains(&"*")
+    }
+
+    /// Every verb on every resource of every API group, for every object: what the
+    /// cluster-admin ClusterRole grants.
+    pub fn cluster_admin(&self) -> bool {
+        self.wildcard() && self.groups.contains(&"*") && self.names.is_empty()
     }
 }
 
@@ -74,7 +89,7 @@ pub(crate) fn dangers(role: &Value) -> Vec<&'static str> {
         }
     };
     for r in &rules {
-        if r.wildcard() {
+        if r.wildcard() && r.names.is_empty() {
             add("all verbs on all resources");
         }
         if r.verbs
@@ -83,14 +98,33 @@ pub(crate) fn dangers(role: &Value) -> Vec<&'static str> {
         {
             add("escalate, bind or impersonate");
         }
-        if r.allows(&["get", "list", "watch"], "secrets") {
+        if r.allows_every(&["get", "list", "watch"], "secrets") {
             add("read Secrets");
         }
-        if r.allows(&["create", "get"], "pods/exec") {
+        if r.allows_every(&["create", "get"], "pods/exec") {
             add("exec into pods");
         }
     }
     out
+}
+
+/// Whether a role's rules make it cluster-admin under another name.
+pub(crate) fn cluster_admin_equivalent(role: &Value) -> bool {
+    policy_rules(role).iter().any(PolicyRule::cluster_admin)
+}
+
+/// The roles every cluster has from its bootstrap (kube-apiserver creates them and
+/// keeps them current): a binding that refers to one refers to something that exists,
+/// whether the input holds it or not. ClusterRoles: `cluster-admin`, `admin`, `edit`,
+/// `view` and every `system:` role; Roles (in kube-system and kube-public):
+/// `extension-apiserver-authentication-reader` and the `system:` ones.
+pub fn bootstrap_role(kind: &str, name: &str) -> bool {
+    name.starts_with("system:")
+        || match kind {
+            "ClusterRole" => matches!(name, "cluster-admin" | "admin" | "edit" | "view"),
+            "Role" => name == "extension-apiserver-authentication-reader",
+            _ => false,
+        }
 }
 
 /// What the built-in ClusterRoles allow, for bindings to roles not in the input.
@@ -107,17 +141,21 @@ pub(crate) fn builtin_dangers(name: &str) -> Option<Vec<&'static str>> {
     }
 }
 
-/// The role a binding refers to: its object index (through the graph's `binds` edge),
-/// and its kind and name.
+/// The role a binding refers to: its object index (looked up by kind, namespace and
+/// name, so that a shadowed binding finds its role as well as the graph's), and its
+/// kind and name.
 pub(crate) fn role_of<'a>(cx: &'a Cx<'a>, binding: usize) -> (Option<usize>, &'a str, &'a str) {
     let value = &cx.values[binding];
     let kind = get_str(value, &["roleRef", "kind"]).unwrap_or("ClusterRole");
     let name = get_str(value, &["roleRef", "name"]).unwrap_or("");
-    let target = cx
-        .edges_from(binding)
-        .iter()
-        .find(|e| e.relation == korral_topology::Relation::Binds)
-        .map(|e| cx.graph.nodes()[e.target].object);
+    let namespace = match kind {
+        "Role" => cx.object(binding).namespace(),
+        _ => None,
+    };
+    let target = cx.of_kind(kind, namespace).iter().copied().find(|&i| {
+        let o = cx.object(i);
+        o.group() == RBAC && o.name() == name
+    });
     (target, kind, name)
 }
 

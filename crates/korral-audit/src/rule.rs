@@ -50,13 +50,18 @@ pub(crate) enum Check {
 /// What every check can read: the objects, their JSON, the graph and the options.
 pub(crate) struct Cx<'a> {
     pub set: &'a ObjectSet,
+    /// Every document judged: the set's objects first (same indexes as
+    /// `set.objects()` and the graph), then shadowed and recovered documents. Per-object
+    /// and per-pod rules run on all of them; whole-set rules on the objects.
+    pub documents: &'a [&'a Object],
+    /// The JSON tree of each document.
     pub values: &'a [Value],
     pub graph: &'a Graph,
-    /// Graph node of each object.
+    /// Graph node of each document (`usize::MAX` for those not in the graph).
     pub node_of: &'a [usize],
-    /// The pod specs of each object.
+    /// The pod specs of each document.
     pub pods: &'a [Vec<PodSpecAt>],
-    /// Whether each object is run by a controller that is in the set too.
+    /// Whether each document is run by a controller that is in the set too.
     pub controlled: &'a [bool],
     /// Objects by kind and namespace, and edges by target.
     pub index: &'a Index<'a>,
@@ -65,7 +70,7 @@ pub(crate) struct Cx<'a> {
 
 impl Cx<'_> {
     pub fn object(&self, index: usize) -> &Object {
-        &self.set.objects()[index]
+        self.documents[index]
     }
 
     /// Whether the object is run by a controller that is in the set too (a Pod of a
@@ -111,15 +116,6 @@ impl<'a> Cx<'a> {
         by_kind.get(&(kind, namespace)).map_or(&[], Vec::as_slice)
     }
 
-    /// The edges from `object`'s node.
-    pub fn edges_from(&self, object: usize) -> &'a [Edge] {
-        let node = self.node_of[object];
-        let edges = self.graph.edges();
-        let start = edges.partition_point(|e| e.source < node);
-        let end = edges.partition_point(|e| e.source <= node);
-        &edges[start..end]
-    }
-
     /// The edges to `object`'s node.
     pub fn edges_to(&self, object: usize) -> impl Iterator<Item = &'a Edge> + use<'a> {
         let edges = self.graph.edges();
@@ -132,15 +128,15 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// For each object, whether a controller named in its ownerReferences is in the set:
+/// For each document, whether a controller named in its ownerReferences is in the set:
 /// one pass to index the objects, one to look the owners up.
-pub(crate) fn controlled(set: &ObjectSet) -> Vec<bool> {
+pub(crate) fn controlled(set: &ObjectSet, documents: &[&Object]) -> Vec<bool> {
     let present: HashSet<(&str, Option<&str>, &str)> = set
         .objects()
         .iter()
         .map(|o| (o.kind(), o.namespace(), o.name()))
         .collect();
-    set.objects()
+    documents
         .iter()
         .map(|object| {
             object.metadata().owner_references.iter().any(|owner| {
@@ -205,6 +201,13 @@ impl<'a> Pod<'a> {
             == Some("windows")
     }
 
+    /// Whether the pod runs in its own user namespace (`hostUsers: false`), which the
+    /// Pod Security admission controller of Kubernetes 1.35 and later counts as
+    /// non-root for runAsNonRoot, runAsUser and procMount; earlier targets do not.
+    pub fn user_namespace_relaxes(&self) -> bool {
+        self.cx.kube_version >= (1, 35) && self.spec.get("hostUsers").and_then(flag) == Some(false)
+    }
+
     /// An annotation of the pod (template).
     pub fn annotations(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.meta
@@ -264,9 +267,28 @@ pub(crate) fn get_str<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     get(value, path).and_then(Value::as_str)
 }
 
-/// A bool at `path`.
+/// A bool at `path`, read as [`flag`] reads it.
 pub(crate) fn get_bool(value: &Value, path: &[&str]) -> Option<bool> {
-    get(value, path).and_then(Value::as_bool)
+    get(value, path).and_then(flag)
+}
+
+/// A boolean field as the API server receives it from `kubectl apply`: kubectl reads
+/// YAML 1.1, where `yes`, `on`, `y` (and their capitalised forms) are `true` and `no`,
+/// `off`, `n` are `false`. korral's loader keeps them as strings (YAML 1.2, so that
+/// names and labels stay text), which would let `privileged: yes` pass unjudged.
+pub(crate) fn flag(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.as_str() {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+                Some(true)
+            }
+            "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False"
+            | "FALSE" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The items of an array at `path` (none when absent).
@@ -276,7 +298,23 @@ pub(crate) fn items<'a>(value: &'a Value, path: &[&str]) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// A field that is set: present and not `null` (the API server reads `null` as unset).
+pub(crate) fn present(value: Option<&Value>) -> Option<&Value> {
+    value.filter(|v| !v.is_null())
+}
+
 /// The `type` of a seccomp or AppArmor profile.
 pub(crate) fn profile_type(profile: Option<&Value>) -> Option<&str> {
     profile.and_then(|p| p.get("type")).and_then(Value::as_str)
+}
+
+/// Whether a set seccomp or AppArmor profile is of an allowed type: `RuntimeDefault` or
+/// `Localhost`, exactly. A profile that is set with no type (or an empty one) is not,
+/// as the Pod Security admission controller reads it; `None` when no profile is set.
+pub(crate) fn confined_profile(profile: Option<&Value>) -> Option<Result<(), String>> {
+    let profile = present(profile)?;
+    Some(match profile_type(Some(profile)) {
+        Some("RuntimeDefault" | "Localhost") => Ok(()),
+        other => Err(other.unwrap_or_default().to_owned()),
+    })
 }

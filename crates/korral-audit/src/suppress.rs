@@ -148,11 +148,11 @@ pub(crate) fn glob(pattern: &str, value: &str) -> bool {
 }
 
 /// Findings known before: a `korral audit -o json` report. Findings are matched by
-/// rule, object and field path, not by line, so edits elsewhere in a file keep them
-/// matched.
+/// rule, object, field path and file, not by line, so edits elsewhere in a file keep
+/// them matched, while a copy of the same object in another file is a new finding.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
-    known: HashSet<(String, ObjectRef, String)>,
+    known: HashSet<(String, ObjectRef, String, Option<String>)>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +166,8 @@ struct BaselineFinding {
     object: ObjectRef,
     #[serde(default)]
     path: String,
+    #[serde(default)]
+    file: Option<String>,
 }
 
 impl Baseline {
@@ -188,7 +190,7 @@ impl Baseline {
             known: file
                 .findings
                 .into_iter()
-                .map(|f| (f.code, f.object, f.path))
+                .map(|f| (f.code, f.object, f.path, f.file))
                 .collect(),
         })
     }
@@ -200,6 +202,7 @@ impl Baseline {
             finding.code.clone(),
             finding.object.clone(),
             finding.path.clone(),
+            finding.file.clone(),
         ))
     }
 

@@ -1,7 +1,7 @@
 //! PSS baseline: AppArmor.
 
 use crate::finding::{Severity, Standard};
-use crate::rule::{Check, Emit, Pod, Rule};
+use crate::rule::{Check, Emit, Pod, Rule, confined_profile};
 
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
@@ -21,15 +21,10 @@ pub(crate) static RULE: Rule = Rule {
     check: Check::Pod(check),
 };
 
-fn allowed(kind: Option<&str>) -> bool {
-    matches!(kind, None | Some("RuntimeDefault" | "Localhost"))
-}
-
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
-    let kind = crate::rule::profile_type;
-    if let Some(t) = kind(pod.pod_sc("appArmorProfile"))
-        && !allowed(Some(t))
-    {
+    // As the admission controller: a set profile must say RuntimeDefault or Localhost;
+    // an annotation may be empty, `runtime/default` or `localhost/…`.
+    if let Some(Err(t)) = confined_profile(pod.pod_sc("appArmorProfile")) {
         emit.at(
             pod.index,
             pod.pod_sc_path("appArmorProfile.type"),
@@ -37,9 +32,7 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
         );
     }
     for c in pod.containers() {
-        if let Some(t) = kind(c.sc("appArmorProfile"))
-            && !allowed(Some(t))
-        {
+        if let Some(Err(t)) = confined_profile(c.sc("appArmorProfile")) {
             emit.at(
                 pod.index,
                 c.sc_path("appArmorProfile.type"),
@@ -49,6 +42,7 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
     }
     for (key, value) in pod.annotations() {
         if let Some(container) = key.strip_prefix(ANNOTATION_PREFIX)
+            && !value.is_empty()
             && value != "runtime/default"
             && !value.starts_with("localhost/")
         {

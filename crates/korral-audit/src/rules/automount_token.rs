@@ -21,7 +21,7 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
     match pod
         .spec
         .get("automountServiceAccountToken")
-        .and_then(Value::as_bool)
+        .and_then(crate::rule::flag)
     {
         Some(false) => {}
         Some(true) => emit.at(

@@ -47,9 +47,10 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
             .and_then(|caps| caps.get("add"))
             .and_then(Value::as_array);
         for (i, cap) in added.into_iter().flatten().enumerate() {
-            let Some(cap) = cap.as_str() else { continue };
-            let name = cap.trim_start_matches("CAP_");
-            if !BASELINE_ALLOWED.contains(&name) {
+            // Names are compared as written, as the admission controller does:
+            // `CAP_CHOWN` and `chown` are not `CHOWN`.
+            let cap = cap.as_str().unwrap_or_default();
+            if !BASELINE_ALLOWED.contains(&cap) {
                 emit.at(
                     pod.index,
                     c.sc_path(&format!("capabilities.add[{i}]")),

@@ -1,7 +1,5 @@
 //! PSS baseline: host namespaces.
 
-use serde_json::Value;
-
 use crate::finding::{Severity, Standard};
 use crate::rule::{Check, Emit, Pod, Rule};
 
@@ -28,7 +26,7 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
         ("hostPID", "process (PID)"),
         ("hostIPC", "IPC"),
     ] {
-        if pod.spec.get(field).and_then(Value::as_bool) == Some(true) {
+        if pod.spec.get(field).and_then(crate::rule::flag) == Some(true) {
             emit.at(
                 pod.index,
                 pod.path(field),

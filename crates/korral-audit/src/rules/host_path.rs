@@ -1,7 +1,7 @@
 //! PSS baseline: hostPath volumes.
 
 use crate::finding::{Severity, Standard};
-use crate::rule::{Check, Emit, Pod, Rule, get_str, items};
+use crate::rule::{Check, Emit, Pod, Rule, get_str, items, present};
 
 pub(crate) static RULE: Rule = Rule {
     code: "PSB005",
@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
     for (i, volume) in items(pod.spec, &["volumes"]).iter().enumerate() {
-        if volume.get("hostPath").is_some() {
+        if present(volume.get("hostPath")).is_some() {
             let name = get_str(volume, &["name"]).unwrap_or("?");
             let path = get_str(volume, &["hostPath", "path"]).unwrap_or("?");
             emit.at(

@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
     let on = |sc: Option<&Value>| {
         sc.and_then(|w| w.get("hostProcess"))
-            .and_then(Value::as_bool)
+            .and_then(crate::rule::flag)
             == Some(true)
     };
     if on(pod.pod_sc("windowsOptions")) {

@@ -1,7 +1,5 @@
 //! PSS restricted: allowPrivilegeEscalation.
 
-use serde_json::Value;
-
 use crate::finding::{Severity, Standard};
 use crate::rule::{Check, Emit, Pod, Rule};
 
@@ -22,7 +20,7 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
         return;
     }
     for c in pod.containers() {
-        match c.sc("allowPrivilegeEscalation").and_then(Value::as_bool) {
+        match c.sc("allowPrivilegeEscalation").and_then(crate::rule::flag) {
             Some(false) => {}
             Some(true) => emit.at(
                 pod.index,

@@ -1,7 +1,5 @@
 //! PSS baseline: privileged containers.
 
-use serde_json::Value;
-
 use crate::finding::{Severity, Standard};
 use crate::rule::{Check, Emit, Pod, Rule};
 
@@ -24,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
     for c in pod.containers() {
-        if c.sc("privileged").and_then(Value::as_bool) == Some(true) {
+        if c.sc("privileged").and_then(crate::rule::flag) == Some(true) {
             emit.at(
                 pod.index,
                 c.sc_path("privileged"),

@@ -18,6 +18,16 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
+    // The baseline level (1.35+) allows any procMount in a user namespace; the
+    // restricted level does not (PSR007 says so there).
+    if pod.user_namespace_relaxes() {
+        return;
+    }
+    unmasked(pod, emit);
+}
+
+/// Reports every container whose /proc mount is not `Default`.
+pub(super) fn unmasked(pod: &Pod<'_>, emit: &mut Emit) {
     for c in pod.containers() {
         if let Some(m) = c.sc("procMount").and_then(Value::as_str)
             && m != "Default"

@@ -32,7 +32,7 @@ fn check(cx: &Cx<'_>, emit: &mut Emit) {
         };
         if spec
             .get("automountServiceAccountToken")
-            .and_then(Value::as_bool)
+            .and_then(crate::rule::flag)
             == Some(false)
         {
             continue;

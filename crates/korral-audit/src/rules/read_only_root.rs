@@ -1,7 +1,5 @@
 //! Hardening: read-only root file system.
 
-use serde_json::Value;
-
 use crate::finding::{Severity, Standard};
 use crate::rule::{Check, Emit, Pod, Rule};
 
@@ -19,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
     for c in pod.containers().into_iter().filter(|c| !c.ephemeral()) {
-        if c.sc("readOnlyRootFilesystem").and_then(Value::as_bool) != Some(true) {
+        if c.sc("readOnlyRootFilesystem").and_then(crate::rule::flag) != Some(true) {
             emit.at(
                 pod.index,
                 c.sc_path("readOnlyRootFilesystem"),

@@ -31,15 +31,25 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
                 .filter_map(Value::as_str)
                 .collect()
         };
-        if !list("drop").iter().any(|d| d.eq_ignore_ascii_case("ALL")) {
-            emit.at(
-                pod.index,
-                c.sc_path("capabilities.drop"),
-                format!("{} does not drop ALL capabilities", c.shown()),
-            );
+        // `ALL` exactly: the admission controller does not take `all` or `All`.
+        let dropped = list("drop");
+        if !dropped.contains(&"ALL") {
+            let message = match dropped.iter().find(|d| d.eq_ignore_ascii_case("ALL")) {
+                Some(written) => format!(
+                    "{} drops `{written}`, which is not `ALL`: capability names are matched in capitals",
+                    c.shown()
+                ),
+                None => format!("{} does not drop ALL capabilities", c.shown()),
+            };
+            emit.at(pod.index, c.sc_path("capabilities.drop"), message);
         }
-        for (i, cap) in list("add").into_iter().enumerate() {
-            if cap.trim_start_matches("CAP_") != "NET_BIND_SERVICE" {
+        let added = caps
+            .and_then(|caps| caps.get("add"))
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        for (i, cap) in added.iter().enumerate() {
+            let cap = cap.as_str().unwrap_or_default();
+            if cap != "NET_BIND_SERVICE" {
                 emit.at(
                     pod.index,
                     c.sc_path(&format!("capabilities.add[{i}]")),

@@ -1,7 +1,5 @@
 //! PSS restricted: running as non-root.
 
-use serde_json::Value;
-
 use crate::finding::{Severity, Standard};
 use crate::rule::{Check, Emit, Pod, Rule};
 
@@ -18,7 +16,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
-    let pod_level = pod.pod_sc("runAsNonRoot").and_then(Value::as_bool);
+    if pod.user_namespace_relaxes() {
+        return;
+    }
+    let pod_level = pod.pod_sc("runAsNonRoot").and_then(crate::rule::flag);
     if pod_level == Some(false) {
         emit.at(
             pod.index,
@@ -27,7 +28,7 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
         );
     }
     for c in pod.containers() {
-        match (c.sc("runAsNonRoot").and_then(Value::as_bool), pod_level) {
+        match (c.sc("runAsNonRoot").and_then(crate::rule::flag), pod_level) {
             // A pod-level false is reported once, above.
             (Some(true), _) | (None, Some(_)) => {}
             (Some(false), _) => emit.at(

@@ -18,6 +18,9 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
+    if pod.user_namespace_relaxes() {
+        return;
+    }
     if pod.pod_sc("runAsUser").and_then(Value::as_i64) == Some(0) {
         emit.at(
             pod.index,

@@ -1,7 +1,7 @@
 //! PSS restricted: seccomp must be RuntimeDefault or Localhost.
 
 use crate::finding::{Severity, Standard};
-use crate::rule::{Check, Emit, Pod, Rule};
+use crate::rule::{Check, Emit, Pod, Rule, confined_profile};
 
 pub(crate) static RULE: Rule = Rule {
     code: "PSR005",
@@ -19,26 +19,27 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
     if pod.windows() {
         return;
     }
-    let kind = crate::rule::profile_type;
-    let ok = |t: Option<&str>| matches!(t, Some("RuntimeDefault" | "Localhost"));
-    let pod_level = kind(pod.pod_sc("seccompProfile"));
-    if pod_level.is_some() && !ok(pod_level) {
+    // As the admission controller: a bad profile set on the pod or a container is
+    // reported where it is set (PSB010 reports it too, at baseline); a container that
+    // sets none needs a good one on the pod.
+    let pod_level = confined_profile(pod.pod_sc("seccompProfile"));
+    if let Some(Err(t)) = &pod_level {
         emit.at(
             pod.index,
             pod.pod_sc_path("seccompProfile.type"),
-            format!("the pod's seccomp profile is `{}`", pod_level.unwrap_or("")),
+            format!("the pod's seccomp profile is `{t}`"),
         );
     }
     for c in pod.containers() {
-        let own = kind(c.sc("seccompProfile"));
-        match own.or(pod_level) {
-            t if ok(t) => {}
-            _ if own.is_none() && pod_level.is_some() => {}
-            Some(t) => emit.at(
+        match confined_profile(c.sc("seccompProfile")) {
+            Some(Ok(())) => {}
+            Some(Err(t)) => emit.at(
                 pod.index,
                 c.sc_path("seccompProfile.type"),
                 format!("{} has seccomp profile `{t}`", c.shown()),
             ),
+            // A bad pod-level profile is reported once, above.
+            None if pod_level.is_some() => {}
             None => emit.at(
                 pod.index,
                 c.sc_path("seccompProfile"),

@@ -1,7 +1,7 @@
 //! PSS baseline: seccomp must not be Unconfined.
 
 use crate::finding::{Severity, Standard};
-use crate::rule::{Check, Emit, Pod, Rule};
+use crate::rule::{Check, Emit, Pod, Rule, confined_profile};
 
 pub(crate) static RULE: Rule = Rule {
     code: "PSB010",
@@ -20,20 +20,21 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(pod: &Pod<'_>, emit: &mut Emit) {
-    let kind = crate::rule::profile_type;
-    if kind(pod.pod_sc("seccompProfile")) == Some("Unconfined") {
+    // As the admission controller (1.19+): a profile that is set must be RuntimeDefault
+    // or Localhost; Unconfined, an unknown type and a profile without a type are not.
+    if let Some(Err(t)) = confined_profile(pod.pod_sc("seccompProfile")) {
         emit.at(
             pod.index,
             pod.pod_sc_path("seccompProfile.type"),
-            "the pod's seccomp profile is `Unconfined`",
+            format!("the pod's seccomp profile is `{t}`"),
         );
     }
     for c in pod.containers() {
-        if kind(c.sc("seccompProfile")) == Some("Unconfined") {
+        if let Some(Err(t)) = confined_profile(c.sc("seccompProfile")) {
             emit.at(
                 pod.index,
                 c.sc_path("seccompProfile.type"),
-                format!("{} has seccomp profile `Unconfined`", c.shown()),
+                format!("{} has seccomp profile `{t}`", c.shown()),
             );
         }
     }

@@ -33,14 +33,22 @@ fn check(pod: &Pod<'_>, emit: &mut Emit) {
             continue;
         };
         let name = get_str(volume, &["name"]).unwrap_or("?");
-        for source in map.keys().filter(|k| *k != "name") {
-            if !ALLOWED.contains(&source.as_str()) {
-                emit.at(
-                    pod.index,
-                    pod.path(&format!("volumes[{i}].{source}")),
-                    format!("volume `{name}` is of type `{source}`"),
-                );
-            }
+        // As the admission controller: a volume with an allowed source set is allowed;
+        // one with no source at all is defaulted to emptyDir by the API server.
+        let sources: Vec<&str> = map
+            .iter()
+            .filter(|(k, v)| *k != "name" && !v.is_null())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if sources.iter().any(|s| ALLOWED.contains(s)) {
+            continue;
+        }
+        for source in sources {
+            emit.at(
+                pod.index,
+                pod.path(&format!("volumes[{i}].{source}")),
+                format!("volume `{name}` is of type `{source}`"),
+            );
         }
     }
 }
