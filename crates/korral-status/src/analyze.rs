@@ -93,6 +93,9 @@ const BAD_WAITING: &[&str] = &[
 pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
     let mut report = Report::default();
     let (mut workloads, mut pods, mut claims, mut jobs) = (0, 0, 0, 0);
+    // The same Event read through both APIs (core `v1` and `events.k8s.io/v1`, as two
+    // dumps of one cluster hold it) is one event: counted once, by uid.
+    let mut event_uids = std::collections::HashSet::new();
     let in_scope = |o: &Object| {
         options
             .namespace
@@ -129,7 +132,12 @@ pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
                 jobs += 1;
                 report.jobs.extend(job(object));
             }
-            ("" | "events.k8s.io", "Event") => report.events.extend(event(object, options)),
+            ("" | "events.k8s.io", "Event") => {
+                let uid = object.metadata().uid.as_deref();
+                if uid.is_none_or(|uid| event_uids.insert(uid)) {
+                    report.events.extend(event(object, options));
+                }
+            }
             _ => {}
         }
     }
@@ -395,6 +403,7 @@ pub fn event_line(object: &Object) -> Option<EventLine> {
             .as_ref()
             .and_then(|s| s.count)
             .or(event.count)
+            .or(event.deprecated_count)
             .unwrap_or(1),
         last_seen: event_time(&event).map(|t| t.to_string()),
     })

@@ -149,6 +149,9 @@ pub(crate) struct Event {
     pub note: Option<String>,
     #[serde(default)]
     pub count: Option<i64>,
+    /// events.k8s.io/v1's name for `count`.
+    #[serde(default)]
+    pub deprecated_count: Option<i64>,
     #[serde(default)]
     pub series: Option<Series>,
     #[serde(default)]

@@ -210,3 +210,47 @@ fn the_example_cluster_is_healthy() {
         report.summary
     );
 }
+
+#[test]
+fn an_event_read_through_both_apis_is_one_warning() {
+    // The same Event (one uid) as core v1 and as events.k8s.io/v1 serve it.
+    let both = r#"
+apiVersion: v1
+kind: Event
+metadata: {name: web-0.1, namespace: shop, uid: u-1}
+type: Warning
+reason: BackOff
+message: Back-off restarting failed container
+count: 4
+lastTimestamp: "2026-01-01T10:05:00Z"
+involvedObject: {kind: Pod, name: web-0}
+---
+apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: web-0.1, namespace: shop, uid: u-1}
+type: Warning
+reason: BackOff
+note: Back-off restarting failed container
+deprecatedCount: 4
+deprecatedLastTimestamp: "2026-01-01T10:05:00Z"
+regarding: {kind: Pod, name: web-0}
+"#;
+    let set = Loader::load_str("events.yaml", both).unwrap();
+    let report = analyze(&set, &Options::for_snapshot(&set));
+    assert_eq!(report.events.len(), 1, "{:?}", report.events);
+    assert!(
+        report.summary.ends_with("1 warning event"),
+        "{}",
+        report.summary
+    );
+
+    // The newer API alone reads the same: its field names are understood.
+    let newer = both.split("---").nth(1).unwrap();
+    let set = Loader::load_str("events.yaml", newer).unwrap();
+    let line = event_line(&set.objects()[0]).unwrap();
+    assert_eq!(
+        (line.object.as_str(), line.message.as_str(), line.count),
+        ("Pod/web-0", "Back-off restarting failed container", 4)
+    );
+    assert_eq!(line.last_seen.as_deref(), Some("2026-01-01T10:05:00Z"));
+}
