@@ -1,12 +1,17 @@
 //! Which cluster to talk to, found the way kubectl finds it.
 
+use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use base64::Engine;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 
 use crate::client::Client;
 use crate::env::Env;
-use crate::error::{Error, Result, Target};
+use crate::error::{Error, Result, Target, auth_message};
+use crate::exec::{Credential, ExecPlugin};
+use crate::limits::Limits;
 
 /// The name korral gives the in-cluster configuration, which has no context name.
 pub const IN_CLUSTER_CONTEXT: &str = "in-cluster";
@@ -20,6 +25,8 @@ pub struct KubeOptions {
     pub context: Option<String>,
     /// `-n`: the namespace to use instead of the context's.
     pub namespace: Option<String>,
+    /// Timeouts and size limits (`--request-timeout`).
+    pub limits: Limits,
 }
 
 /// A cluster chosen by kubeconfig and context, ready to connect to.
@@ -27,16 +34,31 @@ pub struct KubeOptions {
 /// Found as kubectl finds it: `--kubeconfig` wins; else the files in `KUBECONFIG`,
 /// merged with the first file to set a value winning; else `~/.kube/config`; else,
 /// inside a pod, the service account's in-cluster configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClusterConfig {
     context: String,
     server: String,
     namespace: String,
     files: Vec<PathBuf>,
+    limits: Limits,
     source: ConfigSource,
 }
 
-#[derive(Debug, Clone)]
+impl fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The kubeconfig is left out: its exec plugins' arguments and environment are
+        // plain strings that may be secrets.
+        f.debug_struct("ClusterConfig")
+            .field("context", &self.context)
+            .field("server", &self.server)
+            .field("namespace", &self.namespace)
+            .field("files", &self.files)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
 enum ConfigSource {
     Kubeconfig(Box<Kubeconfig>),
     InCluster(Box<kube::Config>),
@@ -72,6 +94,7 @@ impl ClusterConfig {
             server: selected.server,
             namespace,
             files,
+            limits: options.limits,
             source: ConfigSource::Kubeconfig(Box::new(kubeconfig)),
         })
     }
@@ -89,6 +112,7 @@ impl ClusterConfig {
             server: config.cluster_url.to_string(),
             namespace,
             files: Vec::new(),
+            limits: options.limits,
             source: ConfigSource::InCluster(Box::new(config)),
         })
     }
@@ -114,12 +138,18 @@ impl ClusterConfig {
         &self.files
     }
 
-    /// The kube configuration for this context: certificates, credentials, timeouts.
+    /// The timeouts and size limits its client keeps to.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The kube configuration for this context (certificates, credentials, timeouts),
+    /// and its user's exec plugin when korral runs it.
     ///
     /// kube's default retry of 429/503/504 (up to 15 times, minutes in all) is turned
     /// off: an aggregated API that is down answers 503 for good, and discovery must
     /// report it and go on, not wait. The watch backs off by itself.
-    pub async fn kube_config(&self) -> Result<kube::Config> {
+    async fn kube_config(&self) -> Result<(kube::Config, Option<ExecPlugin>)> {
         let mut config = match &self.source {
             ConfigSource::InCluster(config) => (**config).clone(),
             ConfigSource::Kubeconfig(kubeconfig) => {
@@ -137,23 +167,57 @@ impl ClusterConfig {
         };
         config.default_namespace.clone_from(&self.namespace);
         config.default_retry = false;
-        Ok(config)
+        config.connect_timeout = Some(self.limits.connect_timeout);
+        // Read timeouts are korral's, per request: a socket-wide one would cut a
+        // followed log that is quiet.
+        config.read_timeout = None;
+        // kube would run the plugin itself, unbounded and several times, and put what
+        // it printed in its errors. It uses the plugin only when the user has no
+        // password, token or token file; so does korral.
+        let auth = &config.auth_info;
+        let uses_exec =
+            auth.username.is_none() && auth.token.is_none() && auth.token_file.is_none();
+        let exec = match config.auth_info.exec.take() {
+            Some(exec) if uses_exec => Some(ExecPlugin::new(
+                exec,
+                &self.context,
+                self.limits.exec_timeout,
+            )),
+            _ => None,
+        };
+        Ok((config, exec))
     }
 
-    /// Connects: a client for this context (no request is made yet). Must run inside
-    /// a Tokio runtime.
+    /// Connects: a client for this context (no request is made yet, but an exec
+    /// credential plugin is run). Must run inside a Tokio runtime.
     pub async fn client(&self) -> Result<Client> {
-        let config = self.kube_config().await?;
+        let (mut config, exec) = self.kube_config().await?;
+        let mut token_plugin = None;
+        if let Some(exec) = exec {
+            match exec.first().await? {
+                Credential::Certificate { cert, key } => {
+                    let base64 = base64::engine::general_purpose::STANDARD;
+                    config.auth_info.client_certificate_data = Some(base64.encode(cert));
+                    config.auth_info.client_key_data = Some(base64.encode(key).into());
+                }
+                Credential::Token { .. } => token_plugin = Some(Arc::new(exec)),
+            }
+        }
         let client = kube::Client::try_from(config).map_err(|e| Error::Client {
             context: self.context.clone(),
-            message: e.to_string(),
+            message: match &e {
+                kube::Error::Auth(auth) => auth_message(auth),
+                other => korral_core::terminal::escape(&other.to_string()).into_owned(),
+            },
         })?;
-        Ok(Client::from_target(
+        Ok(Client::from_parts(
             client,
             Target {
                 context: self.context.clone(),
                 server: self.server.clone(),
             },
+            self.limits,
+            token_plugin,
         ))
     }
 }
@@ -205,6 +269,21 @@ fn read_merged(files: &[PathBuf]) -> Result<Kubeconfig> {
             KubeconfigError::ReadConfig(source, _) => Error::ReadKubeconfig {
                 path: file.clone(),
                 source,
+            },
+            // The YAML parser's message shows the lines around the fault and quotes
+            // values: a password or token beside it would be printed.
+            KubeconfigError::Parse(e) => Error::Kubeconfig {
+                files: vec![file.clone()],
+                message: e.location().map_or_else(
+                    || "it is not valid YAML".to_owned(),
+                    |at| {
+                        format!(
+                            "line {}, column {} is not valid kubeconfig YAML (the parser's words are left out: they may quote a secret; `kubectl config view` shows them)",
+                            at.line(),
+                            at.column()
+                        )
+                    },
+                ),
             },
             other => Error::Kubeconfig {
                 files: vec![file.clone()],

@@ -1,6 +1,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use korral_core::terminal::escape;
+
 /// Errors from reaching a cluster: finding and reading its kubeconfig, connecting,
 /// being let in, and reading what it answers.
 #[derive(Debug, thiserror::Error)]
@@ -98,8 +100,8 @@ pub enum Error {
         message: String,
     },
 
-    /// The server could not be reached: connection refused, name not resolved, timeout,
-    /// TLS failure.
+    /// The server could not be reached: connection refused, name not resolved, no
+    /// route.
     #[error(
         "cannot reach `{server}` (context `{context}`): {reason}; check the cluster is up and the kubeconfig's server address"
     )]
@@ -110,6 +112,58 @@ pub enum Error {
         context: String,
         /// What went wrong, in a few words.
         reason: String,
+    },
+
+    /// The TLS handshake failed: the server's certificate is not trusted, has
+    /// expired or names another host, or the server refused korral's certificate.
+    #[error("cannot connect securely to `{server}` (context `{context}`): {problem}")]
+    Tls {
+        /// The server URL.
+        server: String,
+        /// The context.
+        context: String,
+        /// What is wrong and what to check.
+        problem: String,
+    },
+
+    /// The server did not answer in time: nothing came, or it came too slowly.
+    #[error(
+        "cannot {action} (context `{context}`): `{server}` {problem}; check the cluster is up, or pass a longer --request-timeout (0 waits forever)"
+    )]
+    TimedOut {
+        /// What was being done.
+        action: String,
+        /// The context.
+        context: String,
+        /// The server URL.
+        server: String,
+        /// What took too long (`did not answer within 60s`).
+        problem: String,
+    },
+
+    /// An answer or a list went past a size limit: the server is broken or hostile.
+    #[error("cannot {action} (context `{context}`): `{server}` {problem}")]
+    TooLarge {
+        /// What was being done.
+        action: String,
+        /// The context.
+        context: String,
+        /// The server URL.
+        server: String,
+        /// Which limit was passed, and what to do.
+        problem: String,
+    },
+
+    /// The kubeconfig user's exec credential plugin failed. Never holds what the
+    /// plugin printed nor its arguments or environment: they may be secrets.
+    #[error("the exec credential plugin `{command}` of context `{context}` {problem}")]
+    ExecPlugin {
+        /// The context.
+        context: String,
+        /// The plugin's command, as the kubeconfig writes it.
+        command: String,
+        /// What went wrong and what to do.
+        problem: String,
     },
 
     /// The server refused the credentials (401).
@@ -208,7 +262,8 @@ pub(crate) struct Action<'a> {
 
 impl fmt::Display for Action<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`", self.verb, self.resource)?;
+        // Resource names come from the server's discovery.
+        write!(f, "{} `{}`", self.verb, escape(self.resource))?;
         if let Some(ns) = self.namespace {
             write!(f, " in namespace `{ns}`")?;
         }
@@ -225,21 +280,30 @@ impl Target {
             kube::Error::FromUtf8(e) => self.response_error(action, e.to_string()),
             kube::Error::Auth(e) => Error::Client {
                 context: self.context.clone(),
-                message: e.to_string(),
+                message: auth_message(&e),
             },
-            other => match transport_reason(&other) {
-                Some(reason) => Error::Unreachable {
-                    server: self.server.clone(),
-                    context: self.context.clone(),
-                    reason,
-                },
-                None => Error::Response {
-                    action: action.to_string(),
-                    context: self.context.clone(),
-                    server: self.server.clone(),
-                    message: innermost(&other),
-                },
-            },
+            other => {
+                if let Some(problem) = tls_problem(&other) {
+                    return Error::Tls {
+                        server: self.server.clone(),
+                        context: self.context.clone(),
+                        problem,
+                    };
+                }
+                match transport_reason(&other) {
+                    Some(reason) => Error::Unreachable {
+                        server: self.server.clone(),
+                        context: self.context.clone(),
+                        reason,
+                    },
+                    None => Error::Response {
+                        action: action.to_string(),
+                        context: self.context.clone(),
+                        server: self.server.clone(),
+                        message: escape(&innermost(&other)).into_owned(),
+                    },
+                }
+            }
         }
     }
 
@@ -262,18 +326,41 @@ impl Target {
                 message: if message.is_empty() {
                     "no message".to_owned()
                 } else {
-                    message.to_owned()
+                    // The server's words: a hostile one could write terminal controls.
+                    escape(message).into_owned()
                 },
             },
         }
     }
 
+    /// An answer that could not be understood; `message` may quote it, so it is
+    /// escaped.
     pub(crate) fn response_error(&self, action: &Action<'_>, message: String) -> Error {
         Error::Response {
             action: action.to_string(),
             context: self.context.clone(),
             server: self.server.clone(),
-            message,
+            message: escaped(message),
+        }
+    }
+
+    /// The server was too slow: `problem` says how (`did not answer within 60s`).
+    pub(crate) fn timed_out(&self, action: &Action<'_>, problem: String) -> Error {
+        Error::TimedOut {
+            action: action.to_string(),
+            context: self.context.clone(),
+            server: self.server.clone(),
+            problem,
+        }
+    }
+
+    /// An answer or list past a limit: `problem` names it.
+    pub(crate) fn too_large(&self, action: &Action<'_>, problem: String) -> Error {
+        Error::TooLarge {
+            action: action.to_string(),
+            context: self.context.clone(),
+            server: self.server.clone(),
+            problem,
         }
     }
 }
@@ -316,7 +403,89 @@ fn transport_reason(err: &kube::Error) -> Option<String> {
         }
         source = e.source();
     }
-    Some(innermost(err))
+    Some(escape(&innermost(err)).into_owned())
+}
+
+/// `text` escaped for a terminal, without a copy when nothing needs escaping.
+fn escaped(text: String) -> String {
+    match escape(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
+/// A kube authentication error without what it may quote: kube's message for a
+/// failing exec plugin holds the plugin's output (a token), its arguments and its
+/// environment. korral runs exec plugins itself, so this is a safety net.
+pub(crate) fn auth_message(err: &kube::client::AuthError) -> String {
+    use kube::client::AuthError;
+    match err {
+        AuthError::AuthExecRun { out, .. } => format!(
+            "the exec credential plugin failed ({}); run it by hand to see why",
+            out.status
+        ),
+        AuthError::AuthExec(_) | AuthError::AuthExecParse(_) => {
+            "the exec credential plugin gave no usable credential; run it by hand to see why"
+                .to_owned()
+        }
+        other => escape(&other.to_string()).into_owned(),
+    }
+}
+
+/// What went wrong in a TLS handshake, with what to check; `None` when the failure
+/// is not TLS's. rustls's error sits inside an `io::Error` somewhere in the chain
+/// (whose `source()` skips it, hence the look inside).
+fn tls_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::{AlertDescription, CertificateError};
+    const CA: &str = "check the cluster's `certificate-authority-data` (or `certificate-authority`) in the kubeconfig; `insecure-skip-tls-verify: true` skips the check, for testing only";
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut found = None;
+    while let Some(e) = source {
+        found = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if found.is_some() {
+            break;
+        }
+        source = e.source();
+    }
+    let problem = match found? {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "the server's certificate has expired; renew the cluster's serving certificate, or check this machine's clock".to_owned()
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "the server's certificate is not valid yet; check this machine's clock".to_owned()
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "the server's certificate is not issued for the host name in `server`; use the name it was issued for, or set `tls-server-name` in the kubeconfig's cluster".to_owned()
+            }
+            CertificateError::UnknownIssuer => {
+                format!("the server's certificate is signed by an unknown authority; {CA}")
+            }
+            other => format!("the server's certificate is not accepted ({other:?}); {CA}"),
+        },
+        rustls::Error::AlertReceived(alert) => match alert {
+            AlertDescription::BadCertificate
+            | AlertDescription::CertificateRequired
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateUnknown => format!(
+                "the server refused korral's client certificate ({alert:?}); check `client-certificate-data` and `client-key-data` of the kubeconfig's user"
+            ),
+            other => format!(
+                "the server ended the handshake ({other:?}); check the kubeconfig's `server` address and certificates"
+            ),
+        },
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            "the server does not speak TLS there; check the scheme (`https://`) and port of `server` in the kubeconfig".to_owned()
+        }
+        other => format!("TLS failed ({other}); {CA}"),
+    };
+    Some(problem)
 }
 
 /// The message of the deepest cause, which is the one that says what happened.

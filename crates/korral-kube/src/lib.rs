@@ -14,8 +14,13 @@
 //! - [`log_lines`]: a container's log as a stream of lines, following if asked.
 //! - [`Client::server_version`]: `GET /version`.
 //!
-//! Every [`Error`] names the context and server and says what to do. The environment
-//! variables read are in [`mod@env`].
+//! Every [`Error`] names the context and server and says what to do. Every request
+//! keeps to [`Limits`]: connect, request and idle timeouts, and a cap on the size of
+//! answers and lists, so that a broken or hostile server ends with a message rather
+//! than a hang or a process that grows until it dies. The kubeconfig user's exec
+//! credential plugin is run by korral, with a time limit, and its output, arguments and
+//! environment never appear in a message. The environment variables read are in
+//! [`mod@env`].
 //!
 //! ```no_run
 //! use korral_kube::{ClusterConfig, KubeOptions, ListOptions, discover, list_all};
@@ -34,11 +39,14 @@
 //! # }
 //! ```
 
+mod body;
 mod client;
 mod config;
 mod discovery;
 pub mod env;
 mod error;
+mod exec;
+mod limits;
 mod list;
 mod logs;
 mod watch;
@@ -47,6 +55,7 @@ pub use client::{Client, ServerVersion};
 pub use config::{ClusterConfig, IN_CLUSTER_CONTEXT, KubeOptions};
 pub use discovery::{Discovery, Resource, discover};
 pub use error::{Error, Result};
+pub use limits::{DEFAULT_REQUEST_TIMEOUT, Limits};
 pub use list::{ListOptions, Listing, list, list_all};
 pub use logs::{LogOptions, log_lines};
 pub use watch::{WatchEvent, watch};

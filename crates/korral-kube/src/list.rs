@@ -1,6 +1,8 @@
 //! Paged lists of many resources at once, read into korral objects.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
 
 use futures::{StreamExt, TryStreamExt};
 use korral_core::{Loader, Object, ObjectSet};
@@ -147,9 +149,11 @@ struct Listed {
     resource_version: Option<String>,
 }
 
-/// Errors that leave one resource out of a list instead of failing it.
+/// Errors that leave one resource out of a list instead of failing it: a broken or
+/// hostile API (an aggregated one, often) must not hide the rest of the cluster.
 fn is_skippable(err: &Error) -> bool {
-    matches!(err, Error::Forbidden { .. }) || matches!(err.status_code(), Some(404 | 405 | 503))
+    matches!(err, Error::Forbidden { .. } | Error::TooLarge { .. })
+        || matches!(err.status_code(), Some(404 | 405 | 503))
 }
 
 /// Every page of one resource; starts over when the continue token expires.
@@ -161,23 +165,31 @@ async fn list_resource(
 ) -> Result<Listed> {
     let mut restarts = 0;
     let mut throttled = 0;
+    let mut page_size = options.page_size;
     'list: loop {
         let mut objects = Vec::new();
         let mut resource_version = None;
-        let mut continue_token = None;
+        let mut continue_token: Option<String> = None;
+        let mut bounds = ListBounds::new(client, resource, options.namespace.as_deref());
         loop {
             let page = match fetch_page(
                 client,
                 resource,
                 options.namespace.as_deref(),
                 options.label_selector.as_deref(),
-                options.page_size,
-                continue_token.take(),
+                page_size,
+                continue_token.clone(),
                 file_name,
             )
             .await
             {
                 Ok(page) => page,
+                // A page over the size limit is asked for again in smaller pages: big
+                // objects (Helm releases, dashboards) are not an attack.
+                Err(Error::TooLarge { .. }) if page_size != 1 => {
+                    page_size = if page_size == 0 { 500 } else { page_size / 4 }.max(1);
+                    continue;
+                }
                 Err(err) if err.status_code() == Some(410) && restarts < MAX_LIST_RESTARTS => {
                     restarts += 1;
                     continue 'list;
@@ -191,6 +203,7 @@ async fn list_resource(
                 }
                 Err(err) => return Err(err),
             };
+            bounds.count(page.bytes, page.continue_token.as_deref())?;
             objects.extend(page.objects);
             if resource_version.is_none() {
                 resource_version = page.resource_version;
@@ -208,9 +221,70 @@ async fn list_resource(
     }
 }
 
+/// What one resource's list has read so far, against [`Limits`](crate::Limits)'
+/// list bounds: a server whose list never ends is stopped with a message.
+struct ListBounds<'a> {
+    client: &'a Client,
+    action: Action<'a>,
+    pages: u32,
+    bytes: u64,
+    /// The continue tokens seen (hashed): one coming back means the list loops.
+    tokens: HashSet<u64>,
+}
+
+impl<'a> ListBounds<'a> {
+    fn new(client: &'a Client, resource: &'a Resource, namespace: Option<&'a str>) -> Self {
+        Self {
+            client,
+            action: Action {
+                verb: "list",
+                resource: &resource.plural,
+                namespace: namespace.filter(|_| resource.namespaced),
+            },
+            pages: 0,
+            bytes: 0,
+            tokens: HashSet::new(),
+        }
+    }
+
+    /// Counts a page of `bytes` that gave `token`.
+    fn count(&mut self, bytes: usize, token: Option<&str>) -> Result<()> {
+        let limits = self.client.limits();
+        self.pages += 1;
+        self.bytes += bytes as u64;
+        let problem = if self.bytes > limits.max_list_bytes {
+            format!(
+                "sent more than {} for one list; the list is stopped",
+                crate::limits::bytes(limits.max_list_bytes)
+            )
+        } else if self.pages >= limits.max_list_pages && token.is_some() {
+            format!(
+                "sent {} pages and the list does not end; it is stopped",
+                self.pages
+            )
+        } else if token.is_some_and(|t| !self.tokens.insert(hash(t))) {
+            format!(
+                "sent a `continue` token it had sent before (page {}): the list would never end; it is stopped",
+                self.pages
+            )
+        } else {
+            return Ok(());
+        };
+        Err(self.client.target().too_large(&self.action, problem))
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(text, &mut hasher);
+    std::hash::Hasher::finish(&hasher)
+}
+
 /// One page of a list.
 #[derive(Debug)]
 pub(crate) struct Page {
+    /// The size of the answer, in bytes.
+    pub(crate) bytes: usize,
     pub(crate) objects: Vec<Object>,
     /// The list's `metadata.resourceVersion`: where a watch should start.
     pub(crate) resource_version: Option<String>,
@@ -277,6 +351,7 @@ pub(crate) fn parse_page(file_name: &str, text: &str) -> Result<Page, String> {
         set.objects().to_vec()
     };
     Ok(Page {
+        bytes: text.len(),
         objects,
         resource_version: meta.resource_version.filter(|v| !v.is_empty()),
         continue_token: meta.continue_token.filter(|c| !c.is_empty()),

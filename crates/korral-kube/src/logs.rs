@@ -1,11 +1,12 @@
 //! Container logs (`pods/log`), as lines.
 
-use futures::{AsyncBufReadExt, Stream, StreamExt};
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, LogParams};
+use futures::Stream;
+use kube::api::LogParams;
 
+use crate::body::LongLines;
 use crate::client::Client;
-use crate::error::{Action, Error, Result};
+use crate::error::{Action, Result};
+use crate::limits::MAX_LOG_LINE_BYTES;
 
 /// Which lines of a container's log to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,14 +24,16 @@ pub struct LogOptions {
 }
 
 /// The lines of one container's log. With `follow`, the stream stays open until the
-/// container stops or the connection drops.
+/// container stops or the connection drops: a followed log may be silent for hours,
+/// so only the start of the answer is timed (the request timeout). Without `follow`,
+/// the server may be silent at most [`Limits::idle_timeout`](crate::Limits). A line
+/// longer than 1 MiB is cut into 1 MiB lines.
 pub async fn log_lines(
     client: &Client,
     namespace: &str,
     pod: &str,
     options: &LogOptions,
 ) -> Result<impl Stream<Item = Result<String>> + Send + 'static> {
-    let api: Api<Pod> = Api::namespaced(client.kube().clone(), namespace);
     let params = LogParams {
         container: options.container.clone(),
         follow: options.follow,
@@ -44,18 +47,36 @@ pub async fn log_lines(
         resource: "pods/log",
         namespace: Some(namespace),
     };
-    let target = client.target().clone();
-    let reader = api
-        .log_stream(pod, &params)
-        .await
-        .map_err(|err| target.error(&action, err))?;
-    let action = action.to_string();
-    Ok(reader.lines().map(move |line| {
-        line.map_err(|err| Error::Response {
-            action: action.clone(),
-            context: target.context.clone(),
-            server: target.server.clone(),
-            message: err.to_string(),
-        })
+    let request = kube::core::Request::new(format!("/api/v1/namespaces/{namespace}/pods"))
+        .logs(pod, &params)
+        .map_err(|e| client.target().response_error(&action, e.to_string()))?;
+    let idle = (!options.follow).then_some(client.limits().idle_timeout);
+    let lines = client
+        .send_lines(request, &action, MAX_LOG_LINE_BYTES, LongLines::Split, idle)
+        .await?;
+    let client = client.clone();
+    let namespace = namespace.to_owned();
+    Ok(futures::stream::unfold(Some(lines), move |lines| {
+        let client = client.clone();
+        let namespace = namespace.clone();
+        async move {
+            let mut lines = lines?;
+            let action = Action {
+                verb: "read the log of",
+                resource: "pods/log",
+                namespace: Some(&namespace),
+            };
+            match lines.next_line().await? {
+                Ok(mut line) => {
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                    let text = String::from_utf8_lossy(&line).into_owned();
+                    Some((Ok(text), Some(lines)))
+                }
+                // The error ends the stream.
+                Err(err) => Some((Err(client.body_error(&action, err)), None)),
+            }
+        }
     }))
 }

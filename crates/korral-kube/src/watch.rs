@@ -3,17 +3,16 @@
 mod machine;
 
 use std::borrow::Cow;
-use std::pin::Pin;
 use std::time::Duration;
 
-use futures::io::AsyncBufReadExt;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use korral_core::{FileId, Object, Source};
 use kube::api::WatchParams;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::client::Client;
+use crate::body::{BodyError, Lines, LongLines};
+use crate::client::{Body, Client, shorten};
 use crate::discovery::Resource;
 use crate::error::{Action as RequestAction, Error, Result};
 use crate::list::fetch_page;
@@ -23,6 +22,11 @@ use machine::{Action, Machine, Outcome, RawEvent};
 /// resourceVersion seen, so nothing is lost). kube's default, under the API server's
 /// own limit.
 const WATCH_TIMEOUT_SECS: u32 = 290;
+
+/// How long past [`WATCH_TIMEOUT_SECS`] a watch may stay open before korral closes it
+/// and resumes: a server that never closes (or trickles a byte at a time) is not
+/// listened to forever.
+const WATCH_GRACE: Duration = Duration::from_secs(30);
 
 /// Objects per page when the watch lists.
 const WATCH_PAGE_SIZE: u32 = 500;
@@ -81,8 +85,6 @@ pub fn watch(
     })
 }
 
-type Lines = Pin<Box<dyn Stream<Item = std::io::Result<String>> + Send>>;
-
 /// Does what the machine decides.
 struct Driver {
     machine: Machine,
@@ -90,8 +92,8 @@ struct Driver {
     resource: Resource,
     namespace: Option<String>,
     file_name: String,
-    /// The open watch's lines.
-    lines: Option<Lines>,
+    /// The open watch's lines, and when korral closes it if the server does not.
+    lines: Option<(Lines<Body>, tokio::time::Instant)>,
     wait: Option<Duration>,
 }
 
@@ -166,36 +168,59 @@ impl Driver {
             http::header::ACCEPT_ENCODING,
             http::HeaderValue::from_static("identity"),
         );
-        match self.client.kube().request_stream(request).await {
-            Ok(body) => {
-                self.lines = Some(Box::pin(body.lines()));
+        let limits = self.client.limits();
+        let opened = self
+            .client
+            .send_lines(
+                request,
+                &self.action("watch"),
+                limits.max_response_bytes,
+                LongLines::Fail,
+                Some(limits.idle_timeout),
+            )
+            .await;
+        match opened {
+            Ok(lines) => {
+                let close_at = tokio::time::Instant::now()
+                    + Duration::from_secs(WATCH_TIMEOUT_SECS.into())
+                    + WATCH_GRACE;
+                self.lines = Some((lines, close_at));
                 Outcome::Opened
             }
-            Err(e) => Outcome::Failed(self.client.target().error(&self.action("watch"), e)),
+            Err(err) => Outcome::Failed(err),
         }
     }
 
     async fn read(&mut self) -> Outcome {
-        let Some(lines) = self.lines.as_mut() else {
+        let Some((lines, close_at)) = self.lines.as_mut() else {
             return Outcome::Ended;
         };
         loop {
-            match lines.next().await {
+            let Ok(next) = tokio::time::timeout_at(*close_at, lines.next_line()).await else {
+                // Past the time the server should have closed it: resume.
+                return Outcome::Ended;
+            };
+            match next {
                 None => return Outcome::Ended,
-                // A connection cut mid-stream: resume, like the server's own timeout.
-                Some(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Outcome::Ended;
+                // A connection cut mid-stream: said, then resumed.
+                Some(Err(BodyError::Transport(e))) => {
+                    return Outcome::Failed(self.interrupted(&innermost(&*e)));
                 }
-                Some(Err(e)) => {
-                    return Outcome::Failed(Error::WatchInterrupted {
-                        resource: self.resource.plural.clone(),
-                        context: self.client.context().to_owned(),
-                        reason: innermost(&e),
-                    });
+                Some(Err(BodyError::Idle(idle))) => {
+                    return Outcome::Failed(self.interrupted(&format!(
+                        "the server sent nothing for {}",
+                        crate::limits::seconds(idle)
+                    )));
                 }
-                Some(Ok(line)) if line.trim().is_empty() => {}
+                Some(Err(err)) => {
+                    return Outcome::Failed(self.client.body_error(&self.action("watch"), err));
+                }
+                Some(Ok(line)) if line.trim_ascii().is_empty() => {}
                 Some(Ok(line)) => {
-                    return match parse_event(&line) {
+                    let parsed = std::str::from_utf8(&line)
+                        .map_err(|_| "a watch event is not UTF-8".to_owned())
+                        .and_then(parse_event);
+                    return match parsed {
                         Ok(event) => Outcome::Event(self.event(event)),
                         Err(message) => Outcome::Failed(
                             self.client
@@ -205,6 +230,14 @@ impl Driver {
                     };
                 }
             }
+        }
+    }
+
+    fn interrupted(&self, reason: &str) -> Error {
+        Error::WatchInterrupted {
+            resource: self.resource.plural.clone(),
+            context: self.client.context().to_owned(),
+            reason: korral_core::terminal::escape(reason).into_owned(),
         }
     }
 
@@ -262,7 +295,7 @@ fn parse_event(line: &str) -> Result<ParsedEvent, String> {
         // A bare Status instead of an event: the server refused mid-stream.
         return match serde_json::from_str::<StatusIn>(line) {
             Ok(status) if status.kind == "Status" => Ok(status.into_event()),
-            _ => Err(format!("cannot read watch event `{}`", shorten(line))),
+            _ => Err(format!("cannot read watch event `{}`", shorten(line, 120))),
         };
     };
     let object = |raw: &RawValue| {
@@ -317,20 +350,13 @@ impl StatusIn {
     }
 }
 
-/// The message of the deepest cause of an I/O error.
-fn innermost(err: &std::io::Error) -> String {
-    let mut last: &dyn std::error::Error = err;
+/// The message of the deepest cause of an error.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
     while let Some(next) = last.source() {
         last = next;
     }
     last.to_string()
-}
-
-fn shorten(text: &str) -> &str {
-    match text.char_indices().nth(120) {
-        Some((at, _)) => &text[..at],
-        None => text,
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //!   update, patch, delete and pod logs over HTTP on 127.0.0.1, seeded from any
 //!   [`korral_core::ObjectSet`], and writes a kubeconfig for itself so that korral's
 //!   real client code runs against it. [`Faults`] makes it fail on purpose.
+//! - [`HostileServer`]: a raw TCP server that attacks its client on purpose (never
+//!   answers, trickles, endless bodies and lists, terminal controls in messages).
 //! - [`write_dump`] writes a realistic `kubectl get -A -o json` dump of a cluster of any
 //!   size, deterministic for a given [`SynthOptions`], with every reference resolving
 //!   (owners, nodes, ConfigMaps, Secrets, claims, ServiceAccounts, Services). It is what
@@ -22,7 +24,9 @@
 //! ```
 
 mod apiserver;
+mod hostile;
 mod synth;
 
 pub use apiserver::{ApiError, ApiServer, Fault, FaultTarget, Faults, ServerOptions};
+pub use hostile::{Answer, HOSTILE_TOKEN, HostileServer};
 pub use synth::{SynthOptions, SynthSummary, write_dump};

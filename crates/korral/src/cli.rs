@@ -1,6 +1,7 @@
 //! The command line. Doc comments here are the `--help` text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -283,6 +284,12 @@ pub struct SourceArgs {
     /// The kubeconfig context to use.
     #[arg(long, value_name = "NAME", conflicts_with = "files")]
     pub context: Option<String>,
+
+    /// How long one request to the API server may take (kubectl's flag): `30s`, `2m`,
+    /// a number of seconds, or `0` for no limit (a server silent for 320 s still ends
+    /// it). Watches and followed logs run on: only their start is timed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout, conflicts_with = "files")]
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -467,6 +474,12 @@ pub struct LogsArgs {
     /// The kubeconfig context to use.
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// How long one request to the API server may take (kubectl's flag): `30s`, `2m`,
+    /// a number of seconds, or `0` for no limit (a server silent for 320 s still ends
+    /// it). Watches and followed logs run on: only their start is timed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout)]
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -494,6 +507,12 @@ pub struct TopArgs {
     /// The kubeconfig context to use.
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// How long one request to the API server may take (kubectl's flag): `30s`, `2m`,
+    /// a number of seconds, or `0` for no limit (a server silent for 320 s still ends
+    /// it). Watches and followed logs run on: only their start is timed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout)]
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -519,6 +538,12 @@ pub struct SnapshotArgs {
     /// The kubeconfig context to use.
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// How long one request to the API server may take (kubectl's flag): `30s`, `2m`,
+    /// a number of seconds, or `0` for no limit (a server silent for 320 s still ends
+    /// it). Watches and followed logs run on: only their start is timed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout)]
+    pub request_timeout: Duration,
 
     /// Only this namespace (and cluster-scoped objects). Default: every namespace.
     #[arg(short, long, value_name = "NS")]
@@ -575,6 +600,11 @@ impl From<OutputFormat> for korral_topology::Format {
             OutputFormat::Pdf => Format::Pdf,
         }
     }
+}
+
+/// `--request-timeout`: kubectl's syntax; `0` (no limit) is `Duration::ZERO`.
+fn request_timeout(text: &str) -> Result<Duration, String> {
+    korral_kube::Limits::parse_timeout(text).map(Option::unwrap_or_default)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use korral_core::{Loader, ObjectSet};
 use korral_kube::{
-    Client, ClusterConfig, Discovery, KubeOptions, ListOptions, Resource, discover, list,
+    Client, ClusterConfig, Discovery, KubeOptions, Limits, ListOptions, Resource, discover, list,
 };
 
 use crate::cli::SourceArgs;
@@ -87,10 +87,12 @@ pub async fn live_kinds(
 
 /// Connects to the cluster and discovers what it serves, listing nothing yet.
 pub async fn connect(source: &SourceArgs, scope: Scope<'_>) -> anyhow::Result<Live> {
+    let timeout = Some(source.request_timeout).filter(|t| !t.is_zero());
     let config = ClusterConfig::load(KubeOptions {
         kubeconfig: source.kubeconfig.clone(),
         context: source.context.clone(),
         namespace: None,
+        limits: Limits::default().with_request_timeout(timeout),
     })?;
     let namespace = match scope {
         Scope::Namespace(ns) => Some(ns.to_owned()),

@@ -47,6 +47,7 @@ fn options(context: Option<&str>, namespace: Option<&str>) -> KubeOptions {
         kubeconfig: None,
         context: context.map(str::to_owned),
         namespace: namespace.map(str::to_owned),
+        ..KubeOptions::default()
     }
 }
 
@@ -313,4 +314,28 @@ async fn client_of_a_closed_port_is_unreachable() {
             "cannot reach `{server}` (context `prod`): connection refused; check the cluster is up and the kubeconfig's server address"
         )
     );
+}
+
+#[test]
+fn a_malformed_kubeconfig_never_quotes_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "config",
+        "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    password: hunter2-secret\n    token: [not-a-string-secret]\n",
+    );
+    let err = ClusterConfig::load_with_env(
+        KubeOptions {
+            kubeconfig: Some(file),
+            ..KubeOptions::default()
+        },
+        &Env::default(),
+    )
+    .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("not-a-string"),
+        "{text}"
+    );
+    assert!(text.contains("line 7, column"), "{text}");
 }

@@ -155,3 +155,85 @@ fn kubeconfig_messages_name_files_and_contexts() {
         "no kubeconfig found (looked at `/home/me/.kube/config`) and not running inside a cluster; pass --kubeconfig, set `KUBECONFIG`, or create `~/.kube/config`"
     );
 }
+
+fn tls(err: rustls::Error) -> kube::Error {
+    // As tokio-rustls reports it, under hyper's connect error.
+    kube::Error::Service(Box::new(io::Error::new(io::ErrorKind::InvalidData, err)))
+}
+
+#[test]
+fn tls_failures_say_what_to_check_not_that_the_cluster_is_down() {
+    use rustls::CertificateError;
+    let cases = [
+        (
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+            "the server's certificate is signed by an unknown authority; check the cluster's `certificate-authority-data` (or `certificate-authority`) in the kubeconfig; `insecure-skip-tls-verify: true` skips the check, for testing only",
+        ),
+        (
+            rustls::Error::InvalidCertificate(CertificateError::Expired),
+            "the server's certificate has expired; renew the cluster's serving certificate, or check this machine's clock",
+        ),
+        (
+            rustls::Error::InvalidCertificate(CertificateError::NotValidForName),
+            "the server's certificate is not issued for the host name in `server`; use the name it was issued for, or set `tls-server-name` in the kubeconfig's cluster",
+        ),
+        (
+            rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired),
+            "the server refused korral's client certificate (CertificateRequired); check `client-certificate-data` and `client-key-data` of the kubeconfig's user",
+        ),
+        (
+            rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+            "the server does not speak TLS there; check the scheme (`https://`) and port of `server` in the kubeconfig",
+        ),
+    ];
+    for (cause, problem) in cases {
+        let err = prod().error(&list_secrets(), tls(cause));
+        assert!(matches!(err, Error::Tls { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot connect securely to `https://10.0.0.1:6443` (context `prod`): {problem}"
+            )
+        );
+    }
+}
+
+#[test]
+fn server_messages_are_escaped() {
+    let err = prod().error(&list_secrets(), status(500, "a\u{1b}[2Jb\u{9b}c"));
+    assert_eq!(
+        err.to_string(),
+        r"cannot list `secrets` in namespace `x` (context `prod`): the server answered 500: a\e[2Jb\u{9b}c"
+    );
+    let hostile_name = Action {
+        verb: "list",
+        resource: "pods\u{1b}]0;x\u{7}",
+        namespace: None,
+    };
+    let err = prod().response_error(&hostile_name, "bad \u{7}".to_owned());
+    assert!(
+        !err.to_string()
+            .chars()
+            .any(korral_core::terminal::is_unsafe),
+        "{err}"
+    );
+}
+
+#[test]
+fn failing_exec_plugins_in_kube_errors_are_not_quoted() {
+    use std::os::unix::process::ExitStatusExt;
+    let out = std::process::Output {
+        status: std::process::ExitStatus::from_raw(256),
+        stdout: b"TOKEN-SECRET".to_vec(),
+        stderr: b"STDERR-SECRET".to_vec(),
+    };
+    let err = kube::client::AuthError::AuthExecRun {
+        cmd: "\"plugin\" \"--password=ARG-SECRET\"".to_owned(),
+        out: Box::new(out),
+    };
+    let message = auth_message(&err);
+    for secret in ["TOKEN-SECRET", "STDERR-SECRET", "ARG-SECRET"] {
+        assert!(!message.contains(secret), "{message}");
+    }
+    assert!(message.contains("exit status: 1"), "{message}");
+}

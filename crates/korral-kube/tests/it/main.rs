@@ -5,6 +5,10 @@
 mod client;
 // Every listable resource, CRDs included; unavailable groups.
 mod discovery;
+// Exec credential plugins: run with a time limit, never echoed.
+mod exec;
+// Hostile servers: silent, trickling, endless bodies and lists, terminal controls.
+mod hostile;
 // Paged, concurrent lists into an ObjectSet; forbidden and expired lists.
 mod list;
 // Events, resuming, relisting, permanent errors.

@@ -55,6 +55,7 @@ pub fn logs(args: &LogsArgs) -> anyhow::Result<ExitStatus> {
         files: Vec::new(),
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
+        request_timeout: args.request_timeout,
     };
     let color = Printer::new(None).color();
 

@@ -17,6 +17,7 @@ pub fn snapshot(args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
         files: Vec::new(),
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
+        request_timeout: args.request_timeout,
     };
     let runtime = source::runtime()?;
     let set = runtime.block_on(async {

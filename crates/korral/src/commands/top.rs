@@ -72,6 +72,7 @@ pub fn top(args: &TopArgs) -> anyhow::Result<ExitStatus> {
         files: Vec::new(),
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
+        request_timeout: args.request_timeout,
     };
     let kind = match args.what {
         TopWhat::Nodes => "NodeMetrics",
