@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
 
 use futures::{StreamExt, TryStreamExt};
 use korral_core::{Loader, Object, ObjectSet};
