@@ -454,6 +454,57 @@ mod tests {
     }
 
     #[test]
+    fn values_are_refused_by_meaning() {
+        for good in ["ubuntu", "_ansible", "deploy.bot", "Admin-1", "host$"] {
+            assert!(unix_user(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "root;reboot",
+            "a>b",
+            "-oProxyCommand=x",
+            "1x",
+            "a b",
+            "{{x}}",
+        ] {
+            assert!(unix_user(bad).is_err(), "{bad}");
+        }
+        for good in ["main", "release/2026", "feature-x.y"] {
+            assert!(git_branch(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "a..b", "-x", "/x", "x/", "x.lock", "a b", "a\nb", "@", "x@{y", "{{x}}", ".x",
+        ] {
+            assert!(git_branch(bad).is_err(), "{bad}");
+        }
+        assert!(registry_endpoint("https://mirror.example.com:5000/v2").is_ok());
+        assert!(registry_endpoint("http://[fd00::1]:5000").is_ok());
+        for bad in [
+            "mirror.example.com",
+            "https://",
+            "https://user:pw@mirror.example.com",
+            "https://mirror.example.com:99999",
+            "https://bad host",
+            "https://m.example.com/{{ x }}",
+        ] {
+            assert!(registry_endpoint(bad).is_err(), "{bad}");
+        }
+        assert!(registry_host("docker.io; rm -rf /").is_err());
+        assert!(registry_host("fd00::1").is_err());
+        assert!(registry_host("10.0.0.1:5000").is_ok());
+        assert!(file_path("~/.ssh/id_ed25519").is_ok());
+        for bad in ["", " ", "a\nb", "/x/{{ y }}", "{% x %}", "a\u{1b}b"] {
+            assert!(file_path(bad).is_err(), "{bad:?}");
+        }
+        assert!(repository_folder("clusters/lab/").is_ok());
+        for bad in ["", "/abs", "a/../b", "a//b", "{# x #}"] {
+            assert!(repository_folder(bad).is_err(), "{bad}");
+        }
+        assert!(!git_url("-uhttps://x"));
+        assert!(!git_url("ssh://git@h/{{x}}"));
+    }
+
+    #[test]
     fn other_names() {
         assert!(cidr("10.42.0.0/16"));
         assert!(!cidr("10.42.0.0/33"));
