@@ -26,6 +26,9 @@ pub enum Error {
     /// A folder holds no `.yaml`, `.yml` or `.json` files.
     #[error("`{0}` holds no .yaml, .yml or .json files; point -f at manifests or a dump")]
     EmptyFolder(PathBuf),
+    /// Every manifest under a folder matched an `--exclude` pattern.
+    #[error("every file under `{0}` is excluded; loosen --exclude")]
+    AllExcluded(PathBuf),
 }
 
 /// What to do when a file cannot be read: the fix depends on why.

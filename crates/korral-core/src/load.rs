@@ -5,6 +5,7 @@
 //! metadata and skips the rest. No generic tree is built. YAML documents are parsed
 //! with serde-saphyr, then kept as compact JSON text like everything else.
 
+mod glob;
 mod json;
 mod yaml;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use self::glob::Glob;
 use crate::error::{Error, Result};
 use crate::object::{Metadata, Object, OwnerReference, RawJson, Source};
 use crate::object_set::{FileId, ObjectSet, Warning};
@@ -30,11 +32,29 @@ const STDIN_NAME: &str = "<stdin>";
 /// `.json` files, in name order, hidden entries skipped), or `-` for standard input.
 /// Documents may be single objects, multi-document YAML, or lists (`kind: List` as
 /// `kubectl get -o yaml|json` prints them, and typed lists like `PodList`).
+///
+/// Files that are not manifests but sit beside them are recognised and skipped with a
+/// [`Warning::Skipped`] that says what they are: `kustomization.yaml` (read it with
+/// `kubectl kustomize`), Helm's `Chart.yaml`, `Chart.lock` and `values*.yaml`; and a
+/// folder that is a Helm chart (`Chart.yaml` beside `templates/`) is not read at all:
+/// its templates are Go templates, not YAML.
 #[derive(Debug, Default)]
 pub struct Loader {
-    paths: Vec<PathBuf>,
+    inputs: Vec<Input>,
     skip_malformed: bool,
     namespace: Option<String>,
+    exclude: Vec<Glob>,
+}
+
+/// One thing to read, in the order given.
+#[derive(Debug)]
+enum Input {
+    Path(PathBuf),
+    /// Text that arrived by other means (a tool's output), under a name for messages.
+    Text {
+        name: String,
+        text: String,
+    },
 }
 
 impl Loader {
@@ -46,14 +66,35 @@ impl Loader {
     /// Adds a path (`-` is standard input).
     #[must_use]
     pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.paths.push(path.into());
+        self.inputs.push(Input::Path(path.into()));
+        self
+    }
+
+    /// Adds a text read by other means (what `kubectl kustomize` or `helm template`
+    /// printed), named `name` in positions and messages.
+    #[must_use]
+    pub fn text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.inputs.push(Input::Text {
+            name: name.into(),
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Leaves out the files and folders under a folder path whose path relative to that
+    /// folder matches `pattern` (`*`, `?`, `**`; a pattern without `/` matches any one
+    /// component, as in `.gitignore`). Paths named directly are always read.
+    #[must_use]
+    pub fn exclude(mut self, pattern: &str) -> Self {
+        self.exclude.push(Glob::new(pattern));
         self
     }
 
     /// Adds several paths.
     #[must_use]
     pub fn paths<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
-        self.paths.extend(paths.into_iter().map(Into::into));
+        self.inputs
+            .extend(paths.into_iter().map(|p| Input::Path(p.into())));
         self
     }
 
@@ -83,7 +124,14 @@ impl Loader {
     /// document fails the whole load, so no caller sees part of an input.
     pub fn load(&self) -> Result<ObjectSet> {
         let mut reader = self.reader();
-        for path in &self.paths {
+        for input in &self.inputs {
+            let path = match input {
+                Input::Path(path) => path,
+                Input::Text { name, text } => {
+                    reader.text(name.clone(), text.clone(), Strictness::Explicit)?;
+                    continue;
+                }
+            };
             if path.as_os_str() == "-" {
                 let mut text = String::new();
                 std::io::stdin()
@@ -94,14 +142,29 @@ impl Loader {
                     })?;
                 reader.text(STDIN_NAME.to_owned(), text, Strictness::Explicit)?;
             } else if path.is_dir() {
-                let mut files = Vec::new();
-                walk(path, &mut files)?;
-                if files.is_empty() {
-                    return Err(Error::EmptyFolder(path.clone()));
+                let mut walker = Walker {
+                    exclude: &self.exclude,
+                    files: Vec::new(),
+                    skipped: Vec::new(),
+                    excluded: 0,
+                };
+                walker.walk(path, &mut Vec::new())?;
+                if walker.files.is_empty() && walker.skipped.is_empty() {
+                    return Err(if walker.excluded > 0 {
+                        Error::AllExcluded(path.clone())
+                    } else {
+                        Error::EmptyFolder(path.clone())
+                    });
                 }
-                for file in files {
+                reader.warnings.append(&mut walker.skipped);
+                for file in walker.files {
                     reader.file(&file, Strictness::InFolder)?;
                 }
+            } else if let Some(reason) = not_manifests(path) {
+                reader.warnings.push(Warning::Skipped {
+                    at: path.display().to_string(),
+                    reason,
+                });
             } else {
                 reader.file(path, Strictness::Explicit)?;
             }
@@ -468,34 +531,101 @@ impl Head<'_> {
     }
 }
 
-/// Collects the manifest files under `dir`, sorted so that loads are deterministic.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let io = |source| Error::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(io)?
-        .collect::<std::io::Result<Vec<_>>>()
-        .map_err(io)?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let file_type = entry.file_type().map_err(io)?;
-        // Symlinked folders are not followed: they can loop.
-        if file_type.is_dir() {
-            walk(&path, out)?;
-        } else if path.is_file()
-            && path
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml" || ext == "json")
-        {
-            out.push(path);
-        }
+/// What a file or folder is, when it sits among manifests but is not one: the reason
+/// it is skipped.
+fn not_manifests(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    if path.is_dir() {
+        return (path.join("Chart.yaml").is_file() && path.join("templates").is_dir()).then(|| {
+            format!(
+                "a Helm chart: its templates are Go templates, not manifests; render it with `--helm {}`",
+                path.display()
+            )
+        });
     }
-    Ok(())
+    match name {
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization" => Some(format!(
+            "a kustomization, not an object: the manifests beside it are read as they are, without its patches; read what it builds with `-k {}`",
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| ".".to_owned(), |p| p.display().to_string())
+        )),
+        "Chart.yaml" | "Chart.lock" => {
+            Some("Helm chart metadata, not an object; render the chart with `--helm`".to_owned())
+        }
+        _ if (name.starts_with("values")
+            && (name.ends_with(".yaml") || name.ends_with(".yml")))
+            || name == "values.schema.json" =>
+        {
+            Some(
+                "Helm values, not an object; render the chart with `--helm CHART --values FILE`"
+                    .to_owned(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Collects the manifest files under a folder, sorted so that loads are deterministic.
+struct Walker<'a> {
+    exclude: &'a [Glob],
+    files: Vec<PathBuf>,
+    /// Charts, kustomizations and Helm files recognised and left out.
+    skipped: Vec<Warning>,
+    /// How many entries `--exclude` left out.
+    excluded: usize,
+}
+
+impl Walker<'_> {
+    /// Walks `dir`, whose components under the folder given are `relative`.
+    fn walk(&mut self, dir: &Path, relative: &mut Vec<String>) -> Result<()> {
+        let io = |source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        if let Some(reason) = not_manifests(dir) {
+            self.skipped.push(Warning::Skipped {
+                at: dir.display().to_string(),
+                reason,
+            });
+            return Ok(());
+        }
+        let mut entries = std::fs::read_dir(dir)
+            .map_err(io)?
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(io)?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            relative.push(name.into_owned());
+            let components: Vec<&str> = relative.iter().map(String::as_str).collect();
+            let excluded = self.exclude.iter().any(|glob| glob.matches(&components));
+            let path = entry.path();
+            let file_type = entry.file_type().map_err(io)?;
+            if excluded {
+                self.excluded += 1;
+            } else if file_type.is_dir() {
+                // Symlinked folders are not followed: they can loop.
+                self.walk(&path, relative)?;
+            } else if path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|ext| ext == "yaml" || ext == "yml" || ext == "json")
+            {
+                match not_manifests(&path) {
+                    Some(reason) => self.skipped.push(Warning::Skipped {
+                        at: path.display().to_string(),
+                        reason,
+                    }),
+                    None => self.files.push(path),
+                }
+            }
+            relative.pop();
+        }
+        Ok(())
+    }
 }

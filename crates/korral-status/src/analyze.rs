@@ -1,8 +1,11 @@
+use std::fmt::Write as _;
+
 use jiff::{SignedDuration, Timestamp};
 use korral_core::{Object, ObjectSet};
 
 use crate::report::{
-    ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, PodIssue, Report, WorkloadIssue,
+    ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, NotDeployed, PodIssue, Report,
+    WorkloadIssue,
 };
 use crate::spec;
 
@@ -90,6 +93,11 @@ const BAD_WAITING: &[&str] = &[
 ];
 
 /// Reads the health of everything in `set`.
+///
+/// Every document is judged where it stands ([`ObjectSet::documents`]): when files
+/// define an object twice, each definition is reported with its own `file:line`. An
+/// object with no status recorded (a manifest never applied) is listed as not
+/// deployed, neither healthy nor broken.
 pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
     let mut report = Report::default();
     let (mut workloads, mut pods, mut claims, mut jobs) = (0, 0, 0, 0);
@@ -102,16 +110,41 @@ pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
             .as_deref()
             .is_none_or(|ns| o.namespace().is_none_or(|n| n == ns))
     };
-    for object in set.objects().iter().filter(|o| in_scope(o)) {
+    // Live objects have no file to point at.
+    let from_files = !set.files().is_empty();
+    let at = |object: &Object| from_files.then(|| set.location(object));
+    for object in set.documents().filter(|o| in_scope(o)) {
+        let judged = matches!(
+            (object.group(), object.kind()),
+            ("", "Node" | "Pod" | "PersistentVolumeClaim")
+                | ("apps", "Deployment" | "StatefulSet" | "DaemonSet")
+                | ("batch", "Job")
+        );
+        if judged
+            && !object
+                .raw()
+                .parse::<spec::Recorded>()
+                .unwrap_or_default()
+                .any()
+        {
+            report.not_deployed.push(NotDeployed {
+                kind: object.kind().to_owned(),
+                namespace: ns(object),
+                name: object.name().to_owned(),
+                source: at(object),
+            });
+            continue;
+        }
+        let source = at(object);
         match (object.group(), object.kind()) {
-            ("", "Node") => node(object, &mut report.nodes),
+            ("", "Node") => node(object, source, &mut report.nodes),
             ("apps", kind @ ("Deployment" | "StatefulSet" | "DaemonSet")) => {
                 workloads += 1;
-                report.workloads.extend(workload(object, kind));
+                report.workloads.extend(workload(object, kind, source));
             }
             ("", "Pod") => {
                 pods += 1;
-                report.pods.extend(pod(object, options));
+                report.pods.extend(pod(object, options, source));
             }
             ("", "PersistentVolumeClaim") => {
                 claims += 1;
@@ -125,12 +158,13 @@ pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
                         namespace: ns(object),
                         name: object.name().to_owned(),
                         phase: phase.to_owned(),
+                        source,
                     });
                 }
             }
             ("batch", "Job") => {
                 jobs += 1;
-                report.jobs.extend(job(object));
+                report.jobs.extend(job(object, source));
             }
             ("" | "events.k8s.io", "Event") => {
                 let uid = object.metadata().uid.as_deref();
@@ -154,6 +188,14 @@ pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
     report
         .jobs
         .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    report.not_deployed.sort_by(|a, b| {
+        (&a.namespace, &a.kind, &a.name, &a.source).cmp(&(
+            &b.namespace,
+            &b.kind,
+            &b.name,
+            &b.source,
+        ))
+    });
     // Newest first; ties in a stable order.
     report.events.sort_by(|a, b| {
         (&b.last_seen, &a.namespace, &a.object, &a.reason).cmp(&(
@@ -194,6 +236,14 @@ pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
         report.events.len(),
         plural(report.events.len()),
     );
+    if !report.not_deployed.is_empty() {
+        let count = report.not_deployed.len();
+        let _ = write!(
+            report.summary,
+            "; {count} object{} with no status (not deployed, health unknown)",
+            plural(count)
+        );
+    }
     report
 }
 
@@ -205,7 +255,7 @@ fn ns(object: &Object) -> String {
     object.namespace().unwrap_or_default().to_owned()
 }
 
-fn node(object: &Object, summary: &mut NodeSummary) {
+fn node(object: &Object, source: Option<String>, summary: &mut NodeSummary) {
     summary.total += 1;
     let node = object.raw().parse::<spec::Node>().unwrap_or_default();
     let mut problems = Vec::new();
@@ -242,11 +292,12 @@ fn node(object: &Object, summary: &mut NodeSummary) {
             name: object.name().to_owned(),
             problems,
             message,
+            source,
         });
     }
 }
 
-fn workload(object: &Object, kind: &str) -> Option<WorkloadIssue> {
+fn workload(object: &Object, kind: &str, source: Option<String>) -> Option<WorkloadIssue> {
     let workload = object.raw().parse::<spec::Workload>().unwrap_or_default();
     let (desired, ready) = if kind == "DaemonSet" {
         (
@@ -265,10 +316,11 @@ fn workload(object: &Object, kind: &str) -> Option<WorkloadIssue> {
         name: object.name().to_owned(),
         desired,
         ready,
+        source,
     })
 }
 
-fn pod(object: &Object, options: &Options) -> Option<PodIssue> {
+fn pod(object: &Object, options: &Options, source: Option<String>) -> Option<PodIssue> {
     let status = object.raw().parse::<spec::Pod>().unwrap_or_default().status;
     let issue = |reason: &str,
                  container: Option<&spec::ContainerStatus>,
@@ -288,6 +340,7 @@ fn pod(object: &Object, options: &Options) -> Option<PodIssue> {
             |c| c.restart_count,
         ),
         message: message.cloned(),
+        source: source.clone(),
     };
     match status.phase.as_deref() {
         Some("Succeeded") => return None,
@@ -353,7 +406,7 @@ fn pod(object: &Object, options: &Options) -> Option<PodIssue> {
     None
 }
 
-fn job(object: &Object) -> Option<JobIssue> {
+fn job(object: &Object, source: Option<String>) -> Option<JobIssue> {
     let job = object.raw().parse::<spec::Job>().ok()?;
     let failed = job
         .status
@@ -365,6 +418,7 @@ fn job(object: &Object) -> Option<JobIssue> {
         name: object.name().to_owned(),
         reason: failed.reason.unwrap_or_else(|| "Failed".to_owned()),
         message: failed.message,
+        source,
     })
 }
 

@@ -4,7 +4,8 @@
 //! that are not Ready, under pressure or cordoned; Deployments, StatefulSets and
 //! DaemonSets short of their desired replicas; pods in CrashLoopBackOff,
 //! ImagePullBackOff, OOMKilled, failed, or Pending too long, with the reason; claims
-//! still Pending; failed Jobs; recent Warning events; and one summary line. It is a pure
+//! still Pending; failed Jobs; recent Warning events; objects with no status recorded
+//! (manifests never applied: not deployed, not broken); and one summary line. It is a pure
 //! function of the objects and a clock, so it reads a snapshot exactly as a live
 //! cluster.
 //!
@@ -24,6 +25,6 @@ mod spec;
 
 pub use analyze::{Options, analyze, event_line};
 pub use report::{
-    ApiInfo, ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, PodIssue, Report,
-    WorkloadIssue,
+    ApiInfo, ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, NotDeployed, PodIssue,
+    Report, WorkloadIssue,
 };

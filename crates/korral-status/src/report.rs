@@ -18,10 +18,28 @@ pub struct Report {
     pub jobs: Vec<JobIssue>,
     /// Warning events within the window, newest first.
     pub events: Vec<EventLine>,
-    /// Whether nothing above needs attention (Warning events alone do not count).
+    /// Nodes, workloads, pods, claims and jobs with no status recorded: manifests that
+    /// were never applied (or not yet reconciled). Neither healthy nor broken: unknown.
+    pub not_deployed: Vec<NotDeployed>,
+    /// Whether nothing above needs attention (Warning events and objects not deployed
+    /// do not count).
     pub healthy: bool,
     /// One line: `3 nodes (1 NotReady), 41 pods (2 failing), …`.
     pub summary: String,
+}
+
+/// An object with no status recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotDeployed {
+    /// Kind.
+    pub kind: String,
+    /// Namespace; empty when cluster-scoped.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `file:line` of the document, when read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The API server of a live cluster.
@@ -57,6 +75,9 @@ pub struct NodeIssue {
     /// The Ready condition's message, when not Ready.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `file:line` of the document, when read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A workload with fewer ready replicas than it wants.
@@ -72,6 +93,9 @@ pub struct WorkloadIssue {
     pub desired: i64,
     /// Replicas ready.
     pub ready: i64,
+    /// `file:line` of the document, when read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A pod in a bad state.
@@ -92,6 +116,9 @@ pub struct PodIssue {
     /// What Kubernetes says about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `file:line` of the document, when read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A claim that is not bound.
@@ -103,6 +130,9 @@ pub struct ClaimIssue {
     pub name: String,
     /// `Pending` or `Lost`.
     pub phase: String,
+    /// `file:line` of the document, when read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// A Job that failed.
@@ -117,6 +147,9 @@ pub struct JobIssue {
     /// Its message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `file:line` of the document, when read from files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// An event.

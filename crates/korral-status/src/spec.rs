@@ -36,6 +36,20 @@ pub(crate) struct Conditions {
     pub conditions: Vec<Condition>,
 }
 
+/// Whether an object has a status recorded: a manifest that was never applied has
+/// none (or an empty one), and says nothing about health.
+#[derive(Deserialize, Default)]
+pub(crate) struct Recorded {
+    #[serde(default)]
+    pub status: Option<std::collections::BTreeMap<String, serde::de::IgnoredAny>>,
+}
+
+impl Recorded {
+    pub fn any(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| !s.is_empty())
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub(crate) struct Workload {
     #[serde(default)]

@@ -1,5 +1,6 @@
 //! Writing a graph out: tree, JSON, YAML, DOT, Mermaid, SVG, PNG and PDF.
 
+mod draw;
 mod raster;
 mod svg;
 mod text;

@@ -15,6 +15,36 @@ pub struct Graph {
     pub(crate) nodes: Vec<Node>,
     pub(crate) edges: Vec<Edge>,
     pub(crate) problems: Vec<Problem>,
+    pub(crate) folds: Vec<Fold>,
+}
+
+/// Above this many pods (or pod templates) in a namespace, a selector that selects
+/// every one of them is a [`Fold`] rather than an edge to each.
+pub const FOLD_EVERY_POD_ABOVE: usize = 100;
+
+/// A selector that selects every pod of its namespace (an empty `podSelector`, a
+/// `policy/v1` PodDisruptionBudget's empty selector) in a namespace of more than
+/// [`FOLD_EVERY_POD_ABOVE`] pods, kept as one entry instead of a `selects` edge per
+/// pod: 20,000 default-deny policies over 20,000 pods would otherwise be 400 million
+/// edges. Ask [`Graph::folded_selectors_of`] which folded selectors cover a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fold {
+    /// The selecting node (NetworkPolicy, PodDisruptionBudget).
+    pub source: usize,
+    /// What it stands for: pods, or the pod templates of workloads when its namespace
+    /// has no pods (manifests never applied).
+    pub target: FoldTarget,
+    /// How many pods (or workloads) of the namespace that is.
+    pub count: usize,
+}
+
+/// What a [`Fold`] selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FoldTarget {
+    /// Every pod of the namespace.
+    Pods,
+    /// Every workload's pod template in the namespace (it has no pods).
+    Templates,
 }
 
 /// One object in the graph.
@@ -99,6 +129,7 @@ impl Graph {
         mut nodes: Vec<Node>,
         mut edges: Vec<Edge>,
         mut problems: Vec<Problem>,
+        mut folds: Vec<Fold>,
     ) -> Self {
         let mut order: Vec<usize> = (0..nodes.len()).collect();
         order.sort_unstable_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
@@ -119,11 +150,43 @@ impl Graph {
         }
         problems.sort_unstable();
         problems.dedup();
+        for fold in &mut folds {
+            fold.source = new_index[fold.source];
+        }
+        sort_folds(&nodes, &mut folds);
         Self {
             nodes,
             edges,
             problems,
+            folds,
         }
+    }
+
+    /// Selections kept as one entry each rather than an edge per pod, by namespace.
+    /// See [`Fold`].
+    pub fn folds(&self) -> &[Fold] {
+        &self.folds
+    }
+
+    /// The folded selectors that select `node` (a Pod, or a workload through its pod
+    /// template): those of its namespace that select every pod. With the sources of
+    /// its `selects` edges, these are all its selectors: what a coverage check asks
+    /// ("does any NetworkPolicy select this pod?") without a pair per pod. Costs a
+    /// binary search and the folds of the namespace.
+    pub fn folded_selectors_of(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        let target = &self.nodes[node];
+        let kind = if target.group.is_empty() && target.kind == "Pod" {
+            FoldTarget::Pods
+        } else {
+            FoldTarget::Templates
+        };
+        let namespace = target.namespace.as_deref();
+        let key = |f: &Fold| (self.nodes[f.source].namespace.as_deref(), f.target);
+        let start = self.folds.partition_point(|f| key(f) < (namespace, kind));
+        self.folds[start..]
+            .iter()
+            .take_while(move |f| key(f) == (namespace, kind))
+            .map(|f| f.source)
     }
 
     /// The nodes, sorted by id.
@@ -177,25 +240,52 @@ impl Graph {
                 ..p.clone()
             })
             .collect();
+        let mut folds: Vec<Fold> = self
+            .folds
+            .iter()
+            .filter(|f| keep[f.source])
+            .map(|f| Fold {
+                source: new_index[f.source],
+                ..*f
+            })
+            .collect();
+        sort_folds(&nodes, &mut folds);
         Self {
             nodes,
             edges,
             problems,
+            folds,
         }
     }
 
     /// Keeps only the edges whose relation is in `relations`.
     pub fn retain_relations(&mut self, relations: &[Relation]) {
         self.edges.retain(|e| relations.contains(&e.relation));
+        if !relations.contains(&Relation::Selects) {
+            self.folds.clear();
+        }
     }
+}
+
+/// Folds in (namespace, target, source) order, so the folds of one namespace are found
+/// by binary search.
+fn sort_folds(nodes: &[Node], folds: &mut Vec<Fold>) {
+    folds.sort_unstable_by(|a, b| {
+        let key = |f: &Fold| (nodes[f.source].namespace.as_deref(), f.target, f.source);
+        key(a).cmp(&key(b))
+    });
+    folds.dedup();
 }
 
 /// The JSON (and YAML) shape, a public contract:
 /// `{"nodes":[{"id","group","version","kind","namespace","name","uid"}],
-///   "edges":[{"source","target","relation"}], "problems":[{"kind","object","message"}]}`.
+///   "edges":[{"source","target","relation"}], "problems":[{"kind","object","message"}],
+///   "folded":[{"source","relation","namespace","target","count"}]}`; `folded` (see
+/// [`Fold`]) only when there is one, `target` is `every-pod` or `every-pod-template`.
 impl Serialize for Graph {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut doc = serializer.serialize_struct("Graph", 3)?;
+        let fields = 3 + usize::from(!self.folds.is_empty());
+        let mut doc = serializer.serialize_struct("Graph", fields)?;
         doc.serialize_field("nodes", &self.nodes)?;
         let edges: Vec<EdgeOut<'_>> = self
             .edges
@@ -217,6 +307,28 @@ impl Serialize for Graph {
             })
             .collect();
         doc.serialize_field("problems", &problems)?;
+        if !self.folds.is_empty() {
+            let folds: Vec<FoldOut<'_>> = self
+                .folds
+                .iter()
+                .map(|f| FoldOut {
+                    source: &self.nodes[f.source].id,
+                    relation: Relation::Selects,
+                    namespace: self.nodes[f.source]
+                        .namespace
+                        .as_deref()
+                        .unwrap_or_default(),
+                    target: match f.target {
+                        FoldTarget::Pods => "every-pod",
+                        FoldTarget::Templates => "every-pod-template",
+                    },
+                    count: f.count,
+                })
+                .collect();
+            doc.serialize_field("folded", &folds)?;
+        } else {
+            doc.skip_field("folded")?;
+        }
         doc.end()
     }
 }
@@ -245,6 +357,15 @@ struct EdgeOut<'a> {
     source: &'a str,
     target: &'a str,
     relation: Relation,
+}
+
+#[derive(Serialize)]
+struct FoldOut<'a> {
+    source: &'a str,
+    relation: Relation,
+    namespace: &'a str,
+    target: &'static str,
+    count: usize,
 }
 
 #[derive(Serialize)]

@@ -10,12 +10,16 @@ mod refs;
 
 pub(crate) use declare::{Declare, Selection, declare};
 
+use std::collections::BTreeMap;
+
 use korral_core::{ApiVersion, LabelSelector, Object, ObjectSet, Warning};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::graph::{Edge, Graph, Node, Problem, ProblemKind};
+use crate::graph::{
+    Edge, FOLD_EVERY_POD_ABOVE, Fold, FoldTarget, Graph, Node, Problem, ProblemKind,
+};
 use crate::relation::Relation;
-use crate::select::{LabelIndex, candidates};
+use crate::select::{LabelIndex, TemplateIndex, candidates};
 
 /// How inference treats incomplete input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,8 +36,19 @@ pub fn infer(set: &ObjectSet, options: InferOptions) -> Graph {
     for (index, object) in set.objects().iter().enumerate() {
         declare(object, index, &mut builder);
     }
+    // Selections wait until every pod template is known.
+    for (from, selection) in std::mem::take(&mut builder.selections) {
+        builder.select(from, &selection);
+    }
     builder.duplicates(set.warnings());
     builder.finish()
+}
+
+/// A selection read from an object, resolved once every template is indexed.
+struct Pending {
+    selector: LabelSelector,
+    /// A Service's: it alone is reported when it selects nothing.
+    service: bool,
 }
 
 pub(crate) const RBAC: &str = "rbac.authorization.k8s.io";
@@ -100,8 +115,12 @@ struct Builder<'a> {
     by_uid: FxHashMap<&'a str, usize>,
     kinds: FxHashSet<(&'a str, &'a str)>,
     pods: FxHashMap<Option<&'a str>, PodIndex<'a>>,
+    /// Workloads' pod templates by namespace, labelled as their pods will be.
+    templates: FxHashMap<Option<&'a str>, TemplateIndex>,
+    selections: Vec<(usize, Pending)>,
     edges: Vec<Edge>,
     problems: Vec<Problem>,
+    folds: Vec<Fold>,
 }
 
 impl<'a> Builder<'a> {
@@ -147,8 +166,11 @@ impl<'a> Builder<'a> {
             by_uid,
             kinds,
             pods,
+            templates: FxHashMap::default(),
+            selections: Vec::new(),
             edges: Vec::with_capacity(objects.len() * 3),
             problems: Vec::new(),
+            folds: Vec::new(),
         }
     }
 
@@ -171,7 +193,7 @@ impl<'a> Builder<'a> {
                 }
             })
             .collect();
-        Graph::from_parts(nodes, self.edges, self.problems)
+        Graph::from_parts(nodes, self.edges, self.problems, self.folds)
     }
 
     fn edge(&mut self, source: usize, target: usize, relation: Relation) {
@@ -259,47 +281,60 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    fn service(
-        &mut self,
-        index: usize,
-        namespace: Option<&str>,
-        selector: Option<&std::collections::BTreeMap<String, String>>,
-    ) {
-        // A Service without a selector (or with an empty one) selects nothing: its
-        // endpoints are managed by hand.
-        let Some(labels) = selector.filter(|s| !s.is_empty()) else {
+    /// Draws what `from` selects: its pods; when it selects none, the workloads whose
+    /// pod templates it matches (manifests hold no pods); a selector that selects
+    /// everything is one [`Fold`], not an edge per pod.
+    fn select(&mut self, from: usize, pending: &Pending) {
+        let namespace = self.objects[from].namespace();
+        let selector = &pending.selector;
+        if selector.is_empty() {
+            // Every pod (else every template): an edge each while there are few, one
+            // fold when there are many, so N such selectors over N pods stay linear.
+            let pods = self.pods.get(&namespace).map_or(&[][..], |p| &p.all[..]);
+            let (target, all) = if pods.is_empty() {
+                let templates = self.templates.get(&namespace);
+                (
+                    FoldTarget::Templates,
+                    templates.map_or(&[][..], |t| &t.all[..]),
+                )
+            } else {
+                (FoldTarget::Pods, pods)
+            };
+            if all.len() > FOLD_EVERY_POD_ABOVE {
+                self.folds.push(Fold {
+                    source: from,
+                    target,
+                    count: all.len(),
+                });
+            } else {
+                let all = all.to_vec();
+                for target in all {
+                    self.edge(from, target, Relation::Selects);
+                }
+            }
             return;
-        };
-        let selector = LabelSelector::from_labels(labels);
-        let pods = self.matching_pods(namespace, &selector);
-        if pods.is_empty() && (self.strict || self.kinds.contains(&("", "Pod"))) {
+        }
+        let mut targets = self.matching_pods(namespace, selector);
+        if targets.is_empty()
+            && let Some(templates) = self.templates.get(&namespace)
+        {
+            targets = templates.matching(selector);
+        }
+        let judged = self.strict
+            || self.kinds.contains(&("", "Pod"))
+            || self.templates.values().any(|t| !t.all.is_empty());
+        if targets.is_empty() && pending.service && judged {
             self.problem(
-                index,
+                from,
                 ProblemKind::SelectsNothing,
                 format!(
-                    "selector `{selector}` matches no pod in namespace `{}`",
+                    "selector `{selector}` matches no pod (nor any workload's pod template) in namespace `{}`",
                     namespace.unwrap_or_default()
                 ),
             );
         }
-        for pod in pods {
-            self.edge(index, pod, Relation::Selects);
-        }
-    }
-
-    fn select(
-        &mut self,
-        index: usize,
-        namespace: Option<&str>,
-        spec: &korral_core::LabelSelectorSpec,
-    ) {
-        match LabelSelector::from_spec(spec) {
-            Ok(selector) => {
-                for pod in self.matching_pods(namespace, &selector) {
-                    self.edge(index, pod, Relation::Selects);
-                }
-            }
-            Err(err) => self.problem(index, ProblemKind::InvalidSelector, err.to_string()),
+        for target in targets {
+            self.edge(from, target, Relation::Selects);
         }
     }
 
@@ -334,11 +369,34 @@ impl Declare for Builder<'_> {
     }
 
     fn selection(&mut self, from: usize, selection: Selection<'_>) {
+        let pending = match selection {
+            // A Service without a selector (or with an empty one) selects nothing: its
+            // endpoints are managed by hand.
+            Selection::Service(labels) if labels.is_empty() => return,
+            Selection::Service(labels) => Pending {
+                selector: LabelSelector::from_labels(labels),
+                service: true,
+            },
+            Selection::Selector(spec) => match LabelSelector::from_spec(spec) {
+                Ok(selector) => Pending {
+                    selector,
+                    service: false,
+                },
+                Err(err) => {
+                    self.problem(from, ProblemKind::InvalidSelector, err.to_string());
+                    return;
+                }
+            },
+        };
+        self.selections.push((from, pending));
+    }
+
+    fn template(&mut self, from: usize, labels: &BTreeMap<String, String>) {
         let namespace = self.objects[from].namespace();
-        match selection {
-            Selection::Service(labels) => self.service(from, namespace, Some(labels)),
-            Selection::Selector(spec) => self.select(from, namespace, spec),
-        }
+        self.templates
+            .entry(namespace)
+            .or_default()
+            .insert(from, labels.clone());
     }
 }
 

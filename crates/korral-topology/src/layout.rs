@@ -7,7 +7,8 @@ use crate::graph::Graph;
 /// The band a node is drawn in, top to bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Layer {
-    /// Ingresses: where traffic enters.
+    /// Ingresses, Gateways and routes: where traffic enters; and what makes the API
+    /// server call a Service (admission webhooks, APIServices).
     Ingress,
     /// Services, EndpointSlices, and what selects or scales workloads (HPA, PDB,
     /// NetworkPolicy).
@@ -40,7 +41,16 @@ impl Layer {
     /// know.
     pub fn of(kind: &str, namespaced: bool) -> Self {
         match kind {
-            "Ingress" => Self::Ingress,
+            "Ingress"
+            | "Gateway"
+            | "HTTPRoute"
+            | "GRPCRoute"
+            | "TCPRoute"
+            | "TLSRoute"
+            | "UDPRoute"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "APIService" => Self::Ingress,
             "Service"
             | "EndpointSlice"
             | "Endpoints"
@@ -104,25 +114,64 @@ const MAX_PER_ROW: usize = 24;
 /// result is deterministic.
 pub fn layout(graph: &Graph) -> Layout {
     let nodes = graph.nodes();
+    let items: Vec<Item<'_>> = nodes
+        .iter()
+        .map(|node| Item {
+            layer: Layer::of(&node.kind, node.namespace.is_some()),
+            namespace: node.namespace.as_deref(),
+            id: &node.id,
+        })
+        .collect();
+    let edges: Vec<(usize, usize)> = graph.edges().iter().map(|e| (e.source, e.target)).collect();
+    place(
+        &items,
+        &edges,
+        Grid {
+            columns: MAX_PER_ROW,
+            node_width: NODE_WIDTH,
+            node_height: NODE_HEIGHT,
+        },
+    )
+}
+
+/// One box to place: its band, and its namespace and id for a stable order.
+pub(crate) struct Item<'a> {
+    pub layer: Layer,
+    pub namespace: Option<&'a str>,
+    pub id: &'a str,
+}
+
+/// The box size and how many boxes a row holds before a layer wraps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grid {
+    pub columns: usize,
+    pub node_width: f32,
+    pub node_height: f32,
+}
+
+/// Places `items` in their layers, ordered by their neighbours (`edges`), wrapping
+/// each layer into rows of `grid.columns`.
+pub(crate) fn place(items: &[Item<'_>], edges: &[(usize, usize)], grid: Grid) -> Layout {
+    let columns = grid.columns.max(1);
     let mut layers: Vec<Vec<usize>> = vec![Vec::new(); Layer::ALL.len()];
-    let mut layer_of = vec![0; nodes.len()];
-    for (index, node) in nodes.iter().enumerate() {
-        let layer = Layer::of(&node.kind, node.namespace.is_some()) as usize;
+    let mut layer_of = vec![0; items.len()];
+    for (index, item) in items.iter().enumerate() {
+        let layer = item.layer as usize;
         layer_of[index] = layer;
         layers[layer].push(index);
     }
     for layer in &mut layers {
         layer.sort_by(|&a, &b| {
-            (&nodes[a].namespace, &nodes[a].id).cmp(&(&nodes[b].namespace, &nodes[b].id))
+            (items[a].namespace, items[a].id).cmp(&(items[b].namespace, items[b].id))
         });
     }
 
-    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for edge in graph.edges() {
-        neighbours[edge.source].push(edge.target);
-        neighbours[edge.target].push(edge.source);
+    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    for &(source, target) in edges {
+        neighbours[source].push(target);
+        neighbours[target].push(source);
     }
-    let mut rank = vec![0.0_f32; nodes.len()];
+    let mut rank = vec![0.0_f32; items.len()];
     let set_ranks = |layers: &Vec<Vec<usize>>, rank: &mut Vec<f32>| {
         for layer in layers {
             for (position, &node) in layer.iter().enumerate() {
@@ -170,33 +219,34 @@ pub fn layout(graph: &Graph) -> Layout {
         }
     }
 
+    let (w, h) = (grid.node_width, grid.node_height);
     let widest = layers
         .iter()
-        .map(|l| l.len().min(MAX_PER_ROW))
+        .map(|l| l.len().min(columns))
         .max()
         .unwrap_or(0);
-    let width = (MARGIN * 2.0 + widest as f32 * (NODE_WIDTH + GAP_X) - GAP_X).max(MIN_WIDTH);
-    let mut positions = vec![Position { x: 0.0, y: 0.0 }; nodes.len()];
+    let width = (MARGIN * 2.0 + widest as f32 * (w + GAP_X) - GAP_X).max(MIN_WIDTH);
+    let mut positions = vec![Position { x: 0.0, y: 0.0 }; items.len()];
     let mut y = MARGIN;
     for layer in layers.iter().filter(|l| !l.is_empty()) {
-        for row in layer.chunks(MAX_PER_ROW) {
-            let row_width = row.len() as f32 * (NODE_WIDTH + GAP_X) - GAP_X;
+        for row in layer.chunks(columns) {
+            let row_width = row.len() as f32 * (w + GAP_X) - GAP_X;
             let left = (width - row_width) / 2.0;
             for (i, &node) in row.iter().enumerate() {
                 positions[node] = Position {
-                    x: left + i as f32 * (NODE_WIDTH + GAP_X),
+                    x: left + i as f32 * (w + GAP_X),
                     y,
                 };
             }
-            y += NODE_HEIGHT + GAP_Y / 2.0;
+            y += h + GAP_Y / 2.0;
         }
         y += GAP_Y / 2.0;
     }
     Layout {
         width,
         height: (y - GAP_Y + MARGIN).max(MARGIN * 2.0),
-        node_width: NODE_WIDTH,
-        node_height: NODE_HEIGHT,
+        node_width: w,
+        node_height: h,
         positions,
     }
 }

@@ -28,7 +28,7 @@ mod select;
 mod view;
 
 pub use export::{ExportError, Format, TreeStyle, export, export_tree};
-pub use graph::{Edge, Graph, Node, Problem, ProblemKind};
+pub use graph::{Edge, FOLD_EVERY_POD_ABOVE, Fold, FoldTarget, Graph, Node, Problem, ProblemKind};
 pub use infer::{InferOptions, infer};
 pub use layout::{Layer, Layout, Position, layout};
 pub use live::{GraphDiff, LiveGraph};

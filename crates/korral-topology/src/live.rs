@@ -16,7 +16,7 @@ use korral_core::{ApiVersion, LabelSelector, Object, ObjectKey};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use crate::graph::{Edge, Graph, Node};
+use crate::graph::{Edge, FOLD_EVERY_POD_ABOVE, Fold, FoldTarget, Graph, Node};
 use crate::infer::{Declare, Ref, Selection, declare};
 use crate::relation::Relation;
 use crate::select::{LabelIndex, candidates};
@@ -66,7 +66,12 @@ struct Declared {
 /// How an object selects pods, once parsed.
 enum Selects {
     Nothing,
+    /// Pods its selector matches; when none, workloads whose pod template it matches.
     Pods(LabelSelector),
+    /// Every pod of the namespace: no edge is kept per pod; [`LiveGraph::graph`]
+    /// draws them (or a [`Fold`]) from the namespace's index, as inference does. A
+    /// change's [`GraphDiff`] does not list them.
+    All,
 }
 
 struct Slot {
@@ -76,9 +81,13 @@ struct Slot {
     selects: Selects,
     /// Pods this object selects.
     selected: FxHashSet<usize>,
+    /// Workloads whose pod template this object selects (only while it selects no pod).
+    selected_templates: FxHashSet<usize>,
+    /// This workload's pod template labels, when no other workload manages it.
+    template: Option<BTreeMap<String, String>>,
     /// (holder slot, declared index) of the references of others that resolve here.
     referenced_by: FxHashSet<(usize, usize)>,
-    /// Selector holders that select this pod.
+    /// Selector holders that select this pod (or this workload's template).
     selected_by: FxHashSet<usize>,
 }
 
@@ -117,6 +126,8 @@ pub struct LiveGraph {
     by_key: FxHashMap<ObjectKey, usize>,
     by_uid: FxHashMap<String, usize>,
     pods: FxHashMap<Option<String>, PodIndex>,
+    /// Workloads' pod templates by namespace, indexed as pods are.
+    templates: FxHashMap<Option<String>, PodIndex>,
     /// Objects with a selection, by namespace.
     selectors: FxHashMap<Option<String>, FxHashSet<usize>>,
     /// Unresolved references by the key they name: (holder slot, declared index).
@@ -130,6 +141,7 @@ pub struct LiveGraph {
 struct Collect {
     declared: Vec<Declared>,
     selects: Option<Result<Selects, ()>>,
+    template: Option<BTreeMap<String, String>>,
 }
 
 impl Declare for Collect {
@@ -151,9 +163,19 @@ impl Declare for Collect {
             Selection::Service(labels) if labels.is_empty() => Ok(Selects::Nothing),
             Selection::Service(labels) => Ok(Selects::Pods(LabelSelector::from_labels(labels))),
             Selection::Selector(spec) => LabelSelector::from_spec(spec)
-                .map(Selects::Pods)
+                .map(|selector| {
+                    if selector.is_empty() {
+                        Selects::All
+                    } else {
+                        Selects::Pods(selector)
+                    }
+                })
                 .map_err(drop),
         });
+    }
+
+    fn template(&mut self, _from: usize, labels: &BTreeMap<String, String>) {
+        self.template = Some(labels.clone());
     }
 }
 
@@ -231,6 +253,8 @@ impl LiveGraph {
                 declared: Vec::new(),
                 selects: Selects::Nothing,
                 selected: FxHashSet::default(),
+                selected_templates: FxHashSet::default(),
+                template: None,
                 referenced_by: FxHashSet::default(),
                 selected_by: FxHashSet::default(),
             };
@@ -318,13 +342,92 @@ impl LiveGraph {
         for declared in 0..count {
             self.resolve(slot, declared, diff);
         }
-        // The pods it selects, through the label index.
+        // The pods it selects, through the label index; else the templates.
         let candidates: Vec<usize> = match &self.slot(slot).selects {
-            Selects::Nothing => Vec::new(),
-            Selects::Pods(selector) => self.candidates(namespace.as_deref(), selector),
+            Selects::Nothing | Selects::All => Vec::new(),
+            Selects::Pods(selector) => self.candidates(&self.pods, namespace.as_deref(), selector),
         };
-        for pod in candidates {
+        for &pod in &candidates {
             self.select(slot, pod, diff);
+        }
+        if candidates.is_empty() {
+            self.select_templates(slot, diff);
+        }
+        if let Some(labels) = collect.template {
+            self.index_template(slot, labels, diff);
+        }
+    }
+
+    /// Selects the templates `holder` matches, while it selects no pod.
+    fn select_templates(&mut self, holder: usize, diff: &mut GraphDiff) {
+        let namespace = self.slot(holder).object.namespace().map(str::to_owned);
+        let found = match &self.slot(holder).selects {
+            Selects::Pods(selector) => {
+                self.candidates(&self.templates, namespace.as_deref(), selector)
+            }
+            Selects::Nothing | Selects::All => Vec::new(),
+        };
+        for workload in found {
+            if self.slot_mut(holder).selected_templates.insert(workload) {
+                self.slot_mut(workload).selected_by.insert(holder);
+                self.add_edge(holder, workload, Relation::Selects, diff);
+            }
+        }
+    }
+
+    /// Drops the template edges of `holder` (it selects a pod now, or goes).
+    fn unselect_templates(&mut self, holder: usize, diff: &mut GraphDiff) {
+        let selected: Vec<usize> = self.slot_mut(holder).selected_templates.drain().collect();
+        for workload in selected {
+            self.slot_mut(workload).selected_by.remove(&holder);
+            self.remove_edge(holder, workload, Relation::Selects, diff);
+        }
+    }
+
+    /// Puts a workload's template in its namespace's index and lets the namespace's
+    /// selectors that select no pod judge it.
+    fn index_template(
+        &mut self,
+        slot: usize,
+        labels: BTreeMap<String, String>,
+        diff: &mut GraphDiff,
+    ) {
+        let namespace = self.slot(slot).object.namespace().map(str::to_owned);
+        index_labels(
+            self.templates.entry(namespace.clone()).or_default(),
+            slot,
+            &labels,
+        );
+        let holders: Vec<usize> = self
+            .selectors
+            .get(&namespace)
+            .map(|h| h.iter().copied().collect())
+            .unwrap_or_default();
+        for holder in holders {
+            let h = self.slot(holder);
+            let matches = h.selected.is_empty()
+                && matches!(&h.selects, Selects::Pods(selector) if selector.matches(&labels));
+            if matches && self.slot_mut(holder).selected_templates.insert(slot) {
+                self.slot_mut(slot).selected_by.insert(holder);
+                self.add_edge(holder, slot, Relation::Selects, diff);
+            }
+        }
+        self.slot_mut(slot).template = Some(labels);
+    }
+
+    /// Takes a workload's template out of the index and drops its selectors' edges.
+    fn unindex_template(&mut self, slot: usize, diff: &mut GraphDiff) {
+        let Some(labels) = self.slot_mut(slot).template.take() else {
+            return;
+        };
+        let namespace = self.slot(slot).object.namespace().map(str::to_owned);
+        if let Some(index) = self.templates.get_mut(&namespace) {
+            unindex_labels(index, slot, &labels);
+        }
+        let holders: Vec<usize> = self.slot_mut(slot).selected_by.drain().collect();
+        for holder in holders {
+            self.slot_mut(holder).selected_templates.remove(&slot);
+            self.remove_edge(holder, slot, Relation::Selects, diff);
         }
     }
 
@@ -347,6 +450,8 @@ impl LiveGraph {
             self.slot_mut(pod).selected_by.remove(&slot);
             self.remove_edge(slot, pod, Relation::Selects, diff);
         }
+        self.unselect_templates(slot, diff);
+        self.unindex_template(slot, diff);
         let namespace = self.slot(slot).object.namespace().map(str::to_owned);
         if let Some(holders) = self.selectors.get_mut(&namespace) {
             holders.remove(&slot);
@@ -429,19 +534,30 @@ impl LiveGraph {
 
     fn select(&mut self, holder: usize, pod: usize, diff: &mut GraphDiff) {
         if self.slot_mut(holder).selected.insert(pod) {
+            // A selector that selects a pod no longer stands for templates.
+            self.unselect_templates(holder, diff);
             self.slot_mut(pod).selected_by.insert(holder);
             self.add_edge(holder, pod, Relation::Selects, diff);
         }
     }
 
-    /// Pods of `namespace` that `selector` matches, through the label index.
-    fn candidates(&self, namespace: Option<&str>, selector: &LabelSelector) -> Vec<usize> {
-        let Some(pods) = self.pods.get(&namespace.map(str::to_owned)) else {
+    /// Pods (or templates) of `namespace` in `index` that `selector` matches.
+    fn candidates(
+        &self,
+        index: &FxHashMap<Option<String>, PodIndex>,
+        namespace: Option<&str>,
+        selector: &LabelSelector,
+    ) -> Vec<usize> {
+        let Some(found) = index.get(&namespace.map(str::to_owned)) else {
             return Vec::new();
         };
-        candidates(pods, selector)
+        candidates(found, selector)
             .into_iter()
-            .filter(|&pod| selector.matches(self.slot(pod).object.labels()))
+            .filter(|&slot| {
+                let s = self.slot(slot);
+                let labels = s.template.as_ref().filter(|_| !is_pod(&s.object));
+                selector.matches(labels.unwrap_or_else(|| s.object.labels()))
+            })
             .collect()
     }
 
@@ -453,16 +569,11 @@ impl LiveGraph {
         }
         let namespace = self.slot(slot).object.namespace().map(str::to_owned);
         let labels: BTreeMap<String, String> = self.slot(slot).object.labels().clone();
-        let index = self.pods.entry(namespace.clone()).or_default();
-        index.all.insert(slot);
-        for (key, value) in &labels {
-            index
-                .by_label
-                .entry((key.clone(), value.clone()))
-                .or_default()
-                .insert(slot);
-            index.by_key.entry(key.clone()).or_default().insert(slot);
-        }
+        index_labels(
+            self.pods.entry(namespace.clone()).or_default(),
+            slot,
+            &labels,
+        );
         let holders: Vec<usize> = self
             .selectors
             .get(&namespace)
@@ -471,7 +582,7 @@ impl LiveGraph {
         for holder in holders {
             let matches = match &self.slot(holder).selects {
                 Selects::Pods(selector) => selector.matches(&labels),
-                Selects::Nothing => false,
+                Selects::Nothing | Selects::All => false,
             };
             if matches {
                 self.select(holder, slot, diff);
@@ -489,20 +600,16 @@ impl LiveGraph {
         let namespace = self.slot(slot).object.namespace().map(str::to_owned);
         let labels = self.slot(slot).object.labels().clone();
         if let Some(index) = self.pods.get_mut(&namespace) {
-            index.all.remove(&slot);
-            for (key, value) in labels {
-                if let Some(set) = index.by_label.get_mut(&(key.clone(), value)) {
-                    set.remove(&slot);
-                }
-                if let Some(set) = index.by_key.get_mut(&key) {
-                    set.remove(&slot);
-                }
-            }
+            unindex_labels(index, slot, &labels);
         }
         let holders: Vec<usize> = self.slot_mut(slot).selected_by.drain().collect();
         for holder in holders {
             self.slot_mut(holder).selected.remove(&slot);
             self.remove_edge(holder, slot, Relation::Selects, diff);
+            // Its last pod gone, a selector stands for the templates it matches again.
+            if self.slot(holder).selected.is_empty() {
+                self.select_templates(holder, diff);
+            }
         }
     }
 
@@ -571,7 +678,7 @@ impl LiveGraph {
                 object: slot,
             });
         }
-        let edges = self
+        let mut edges: Vec<Edge> = self
             .edges
             .keys()
             .map(|&(source, target, relation)| Edge {
@@ -580,7 +687,66 @@ impl LiveGraph {
                 relation,
             })
             .collect();
-        Graph::from_parts(nodes, edges, Vec::new())
+        // Selectors of every pod keep no edges here; they are drawn (or folded) as
+        // inference draws them, from the namespace's index.
+        let mut folds = Vec::new();
+        for (namespace, holders) in &self.selectors {
+            let pods = self
+                .pods
+                .get(namespace)
+                .map(|i| &i.all)
+                .filter(|all| !all.is_empty());
+            let (target, all) = match pods {
+                Some(all) => (FoldTarget::Pods, all),
+                None => match self.templates.get(namespace) {
+                    Some(index) => (FoldTarget::Templates, &index.all),
+                    None => continue,
+                },
+            };
+            for &holder in holders {
+                if !matches!(self.slot(holder).selects, Selects::All) {
+                    continue;
+                }
+                if all.len() > FOLD_EVERY_POD_ABOVE {
+                    folds.push(Fold {
+                        source: index_of[holder],
+                        target,
+                        count: all.len(),
+                    });
+                } else {
+                    edges.extend(all.iter().map(|&slot| Edge {
+                        source: index_of[holder],
+                        target: index_of[slot],
+                        relation: Relation::Selects,
+                    }));
+                }
+            }
+        }
+        Graph::from_parts(nodes, edges, Vec::new(), folds)
+    }
+}
+
+fn index_labels(index: &mut PodIndex, slot: usize, labels: &BTreeMap<String, String>) {
+    index.all.insert(slot);
+    for (key, value) in labels {
+        index
+            .by_label
+            .entry((key.clone(), value.clone()))
+            .or_default()
+            .insert(slot);
+        index.by_key.entry(key.clone()).or_default().insert(slot);
+    }
+}
+
+fn unindex_labels(index: &mut PodIndex, slot: usize, labels: &BTreeMap<String, String>) {
+    index.all.remove(&slot);
+    for (key, value) in labels {
+        if let Some(set) = index.by_label.get_mut(&(key.clone(), value.clone())) {
+            set.remove(&slot);
+        }
+        if let Some(set) = index.by_key.get_mut(key) {
+            set.remove(&slot);
+        }
     }
 }
 

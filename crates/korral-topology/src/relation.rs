@@ -9,7 +9,8 @@ use serde::{Serialize, Serializer};
 pub enum Relation {
     /// Owner → owned, from `metadata.ownerReferences`.
     Owns,
-    /// Service, PodDisruptionBudget, NetworkPolicy → Pod, by label selector.
+    /// Service, PodDisruptionBudget, NetworkPolicy → Pod, by label selector; → the
+    /// workload whose pod template matches, when it selects no pod (manifests).
     Selects,
     /// Pod (or a workload's pod template) → PersistentVolumeClaim, ConfigMap, Secret, from
     /// volumes.
@@ -24,9 +25,11 @@ pub enum Relation {
     RunsOn,
     /// PersistentVolumeClaim → PersistentVolume.
     BoundTo,
-    /// PersistentVolumeClaim, PersistentVolume → StorageClass; Ingress → IngressClass.
+    /// PersistentVolumeClaim, PersistentVolume → StorageClass; Ingress → IngressClass;
+    /// Gateway → GatewayClass.
     Class,
-    /// Ingress → Service (rules and default backend).
+    /// Ingress, Gateway API route → Service (rules, default backend, `backendRefs`);
+    /// admission webhook configuration, APIService → the Service the API server calls.
     RoutesTo,
     /// Ingress → Secret, from `spec.tls`.
     Tls,
@@ -40,11 +43,13 @@ pub enum Relation {
     Binds,
     /// RoleBinding, ClusterRoleBinding → subject ServiceAccount.
     Grants,
+    /// Gateway API route → Gateway, from `parentRefs`.
+    AttachesTo,
 }
 
 impl Relation {
     /// Every relation, in the order of [`Relation::name`]'s contract.
-    pub const ALL: [Relation; 16] = [
+    pub const ALL: [Relation; 17] = [
         Self::Owns,
         Self::Selects,
         Self::Mounts,
@@ -61,6 +66,7 @@ impl Relation {
         Self::Targets,
         Self::Binds,
         Self::Grants,
+        Self::AttachesTo,
     ];
 
     /// The relation's name as korral prints it (`pulls-with`).
@@ -82,6 +88,7 @@ impl Relation {
             Self::Targets => "targets",
             Self::Binds => "binds",
             Self::Grants => "grants",
+            Self::AttachesTo => "attaches-to",
         }
     }
 }

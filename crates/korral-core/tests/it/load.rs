@@ -157,13 +157,83 @@ fn documents_that_are_not_objects_are_skipped_in_folders_and_refused_when_named(
         .collect();
     assert_eq!(skipped.len(), 2, "{skipped:?}");
 
+    // Named on the command line, a file that is not an object is refused, unless it
+    // is one korral recognises (then it says what it is).
+    std::fs::write(dir.path().join("notes.yaml"), "replicas: 3\n").unwrap();
     let err = Loader::new()
-        .path(dir.path().join("values.yaml"))
+        .path(dir.path().join("notes.yaml"))
         .load()
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("values.yaml:1:1"), "{text}");
+    assert!(text.contains("notes.yaml:1:1"), "{text}");
     assert!(text.contains("`apiVersion` is missing"), "{text}");
+    let set = Loader::new()
+        .path(dir.path().join("values.yaml"))
+        .load()
+        .unwrap();
+    assert!(set.is_empty());
+    assert!(
+        set.warnings()[0]
+            .to_string()
+            .contains("Helm values, not an object"),
+        "{:?}",
+        set.warnings()
+    );
+}
+
+#[test]
+fn a_helm_chart_folder_is_not_read_as_manifests() {
+    let dir = folder(&[
+        (
+            "app/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        ),
+        (
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        ),
+        (
+            "chart/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+        ),
+    ]);
+    let set = Loader::new().path(dir.path()).load().unwrap();
+    assert_eq!(set.len(), 1);
+    let warnings: Vec<String> = set.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("a Helm chart"), "{warnings:?}");
+    assert!(warnings[0].contains("--helm"), "{warnings:?}");
+}
+
+#[test]
+fn exclude_leaves_out_matching_paths_under_a_folder() {
+    let dir = folder(&[
+        (
+            "a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        ),
+        (
+            "b.json",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"b\"}}",
+        ),
+        (
+            "secrets/c.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: c}\n",
+        ),
+    ]);
+    let names = |loader: Loader| -> Vec<String> {
+        let set = loader.path(dir.path()).load().unwrap();
+        set.objects().iter().map(|o| o.name().to_owned()).collect()
+    };
+    assert_eq!(names(Loader::new().exclude("*.json")), ["a", "c"]);
+    assert_eq!(names(Loader::new().exclude("secrets")), ["a", "b"]);
+    assert_eq!(names(Loader::new().exclude("secrets/*.yaml")), ["a", "b"]);
+    let err = Loader::new()
+        .exclude("*")
+        .path(dir.path())
+        .load()
+        .unwrap_err();
+    assert!(matches!(err, Error::AllExcluded(_)), "{err}");
 }
 
 #[test]

@@ -254,3 +254,65 @@ regarding: {kind: Pod, name: web-0}
     );
     assert_eq!(line.last_seen.as_deref(), Some("2026-01-01T10:05:00Z"));
 }
+
+#[test]
+fn manifests_without_status_are_not_deployed_not_short() {
+    // A Deployment and a StatefulSet as a repository holds them, and the same
+    // Deployment again in a second file; one workload whose status was recorded.
+    let set = Loader::new()
+        .default_namespace("argocd")
+        .text(
+            "a.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: server}\nspec: {replicas: 2}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: controller}\nstatus: {}\n",
+        )
+        .text(
+            "b.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: server}\nspec: {replicas: 3}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n}\n",
+        )
+        .load()
+        .unwrap();
+    let report = analyze(&set, &Options::for_snapshot(&set));
+    assert!(report.healthy, "{report:#?}");
+    assert!(report.workloads.is_empty());
+    assert!(
+        report.nodes.issues.is_empty(),
+        "a Node with no status is not NotReady"
+    );
+    let listed: Vec<(String, String, Option<String>)> = report
+        .not_deployed
+        .iter()
+        .map(|o| (o.kind.clone(), o.name.clone(), o.source.clone()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "Node".to_owned(),
+                "n".to_owned(),
+                Some("b.yaml:6".to_owned())
+            ),
+            (
+                "Deployment".to_owned(),
+                "server".to_owned(),
+                Some("a.yaml:1".to_owned())
+            ),
+            (
+                "Deployment".to_owned(),
+                "server".to_owned(),
+                Some("b.yaml:1".to_owned())
+            ),
+            (
+                "StatefulSet".to_owned(),
+                "controller".to_owned(),
+                Some("a.yaml:6".to_owned())
+            ),
+        ]
+    );
+    assert!(
+        report
+            .summary
+            .ends_with("; 4 objects with no status (not deployed, health unknown)"),
+        "{}",
+        report.summary
+    );
+}

@@ -8,7 +8,7 @@ use super::ExportError;
 
 /// The largest side of a PNG, in pixels: beyond it the drawing is scaled down (a
 /// 100,000-object graph would otherwise need gigabytes of pixels).
-const MAX_SIDE: f32 = 16_384.0;
+const MAX_SIDE: f32 = 8_192.0;
 /// Pixels per SVG unit for drawings that fit: sharp on high-density screens.
 const SCALE: f32 = 2.0;
 

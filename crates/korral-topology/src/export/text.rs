@@ -53,8 +53,12 @@ pub(super) fn dot(graph: &Graph, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "}}")
 }
 
+/// Quotes and backslashes escaped for a DOT string; control characters written out
+/// (`\n`, `\e`), as a name holds them, rather than breaking the line.
 fn escape_dot(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
+    korral_core::terminal::escape(text)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
 }
 
 /// A Mermaid flowchart. Mermaid ids must be simple, so nodes are `n0`, `n1`… in id
@@ -84,7 +88,8 @@ pub(super) fn mermaid(graph: &Graph, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn escape_mermaid(text: &str) -> String {
-    text.replace('"', "#quot;")
+    korral_core::terminal::escape(text)
+        .replace('"', "#quot;")
         .replace('<', "#lt;")
         .replace('>', "#gt;")
 }

@@ -5,7 +5,9 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::graph::{Graph, Node};
+use korral_core::terminal::escape;
+
+use crate::graph::{FoldTarget, Graph, Node};
 use crate::relation::Relation;
 
 /// How the tree is drawn.
@@ -57,8 +59,21 @@ pub fn export_tree(graph: &Graph, style: TreeStyle, out: &mut dyn Write) -> io::
         problems[problem.object] += 1;
     }
 
+    let mut folds: Vec<Vec<String>> = vec![Vec::new(); nodes.len()];
+    for fold in graph.folds() {
+        let (what, many) = match fold.target {
+            FoldTarget::Pods => ("pod", "pods"),
+            FoldTarget::Templates => ("workload's pod template", "workloads"),
+        };
+        folds[fold.source].push(format!(
+            "every {what} of the namespace ({} {many})",
+            fold.count
+        ));
+    }
+
     let mut writer = TreeWriter {
         nodes,
+        folds: &folds,
         children: &children,
         relations: &relations,
         problems: &problems,
@@ -80,7 +95,7 @@ pub fn export_tree(graph: &Graph, style: TreeStyle, out: &mut dyn Write) -> io::
             .collect();
         let heading = group.map_or_else(
             || "cluster-scoped".to_owned(),
-            |ns| format!("namespace {ns}"),
+            |ns| format!("namespace {}", escape(ns)),
         );
         if !first {
             writeln!(writer.out)?;
@@ -123,8 +138,8 @@ pub fn export_tree(graph: &Graph, style: TreeStyle, out: &mut dyn Write) -> io::
                 writer.out,
                 "  {}  {}: {}",
                 painter.paint(PROBLEM, problem.kind.name()),
-                nodes[problem.object].id,
-                problem.message
+                escape(&nodes[problem.object].id),
+                escape(&problem.message)
             )?;
         }
     }
@@ -139,6 +154,8 @@ fn root_rank(node: &Node) -> crate::layout::Layer {
 
 struct TreeWriter<'a> {
     nodes: &'a [Node],
+    /// Per node, its folded selections in words.
+    folds: &'a [Vec<String>],
     children: &'a [Vec<usize>],
     relations: &'a [Vec<(Relation, usize)>],
     problems: &'a [usize],
@@ -154,8 +171,8 @@ impl TreeWriter<'_> {
         let branch = if last { "└── " } else { "├── " };
         let mut line = format!(
             "{prefix}{branch}{} {}",
-            self.painter.paint(KIND, &node.kind),
-            node.name
+            self.painter.paint(KIND, &escape(&node.kind)),
+            escape(&node.name)
         );
         if self.problems[index] > 0 {
             line.push(' ');
@@ -172,18 +189,28 @@ impl TreeWriter<'_> {
         relations.extend(seen.into_iter().map(|target| (Relation::Owns, target)));
         relations.sort_unstable();
         let rail = if children.is_empty() { "  " } else { "│ " };
+        for fold in &self.folds[index] {
+            writeln!(
+                self.out,
+                "{inner}{rail}  {} {fold}",
+                self.painter
+                    .paint(RELATION, &format!("{:<10}", Relation::Selects.name())),
+            )?;
+        }
         for &(relation, target) in &relations {
             let target = &self.nodes[target];
             let place = match &target.namespace {
-                Some(ns) if Some(ns) != node.namespace.as_ref() => format!("{ns}/{}", target.name),
-                _ => target.name.clone(),
+                Some(ns) if Some(ns) != node.namespace.as_ref() => {
+                    format!("{}/{}", escape(ns), escape(&target.name))
+                }
+                _ => escape(&target.name).into_owned(),
             };
             writeln!(
                 self.out,
                 "{inner}{rail}  {} {} {place}",
                 self.painter
                     .paint(RELATION, &format!("{:<10}", relation.name())),
-                target.kind
+                escape(&target.kind)
             )?;
         }
         let count = children.len();

@@ -20,7 +20,30 @@ pub(crate) trait Declare {
 
     /// Object `from` selects pods of its namespace.
     fn selection(&mut self, from: usize, selection: Selection<'_>);
+
+    /// Object `from` is a workload that no other workload manages, and runs pods from
+    /// a template with these labels: what its selectors select when there are no pods
+    /// (manifests that were never applied).
+    fn template(&mut self, from: usize, labels: &BTreeMap<String, String>);
 }
+
+/// The names of roles every cluster creates at bootstrap: manifests bind them, never
+/// define them.
+fn bootstrap_role(name: &str) -> bool {
+    name.starts_with("system:")
+        || matches!(
+            name,
+            "cluster-admin"
+                | "admin"
+                | "edit"
+                | "view"
+                | "extension-apiserver-authentication-reader"
+        )
+}
+
+/// The Gateway API's route kinds.
+const ROUTES: [&str; 5] = ["HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute"];
+const GATEWAY: &str = "gateway.networking.k8s.io";
 
 /// How an object selects pods.
 pub(crate) enum Selection<'s> {
@@ -76,10 +99,11 @@ impl<D: Declare> Declarer<'_, D> {
             ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
             | ("batch", "Job")
             | ("", "ReplicationController") => {
-                if !self.managed_by_workload()
-                    && let Ok(workload) = raw.parse::<refs::Workload>()
-                {
-                    self.pod_spec(index, &workload.spec.template.spec, namespace, None);
+                if !self.managed_by_workload() {
+                    if let Ok(workload) = raw.parse::<refs::Workload>() {
+                        self.pod_spec(index, &workload.spec.template.spec, namespace, None);
+                    }
+                    self.template(index);
                 }
             }
             ("batch", "CronJob") => {
@@ -87,6 +111,7 @@ impl<D: Declare> Declarer<'_, D> {
                     let spec = &cron.spec.job_template.spec.template.spec;
                     self.pod_spec(index, spec, namespace, None);
                 }
+                self.template(index);
             }
             ("", "Service") => {
                 if let Ok(service) = raw.parse::<refs::Service>()
@@ -139,7 +164,82 @@ impl<D: Declare> Declarer<'_, D> {
                     self.binding(index, namespace, &binding);
                 }
             }
+            (
+                "admissionregistration.k8s.io",
+                "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration",
+            ) => {
+                if let Ok(config) = raw.parse::<refs::WebhookConfiguration>() {
+                    let services = config
+                        .webhooks
+                        .iter()
+                        .filter_map(|w| w.client_config.as_ref()?.service.as_ref());
+                    for service in services {
+                        self.service_ref(index, service);
+                    }
+                }
+            }
+            ("apiregistration.k8s.io", "APIService") => {
+                if let Ok(api) = raw.parse::<refs::ApiService>()
+                    && let Some(service) = &api.spec.service
+                {
+                    self.service_ref(index, service);
+                }
+            }
+            (GATEWAY, kind) if ROUTES.contains(&kind) => {
+                if let Ok(route) = raw.parse::<refs::Route>() {
+                    self.route(index, namespace, &route.spec);
+                }
+            }
+            (GATEWAY, "Gateway") => {
+                if let Ok(gateway) = raw.parse::<refs::Gateway>()
+                    && let Some(class) = gateway.spec.gateway_class_name.as_deref()
+                {
+                    let r = Ref::new(GATEWAY, "GatewayClass", None, class);
+                    self.link(index, Relation::Class, &r);
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// Sends the labels of this workload's pod template.
+    fn template(&mut self, index: usize) {
+        if let Ok(workload) = self.object.raw().parse::<refs::TemplateLabels>() {
+            let spec = match workload.spec.job_template {
+                Some(job) => job.spec,
+                None => workload.spec,
+            };
+            let labels = spec.template.map(|t| t.metadata.labels).unwrap_or_default();
+            self.out.template(index, &labels);
+        }
+    }
+
+    /// A Service the API server calls (an admission webhook, an APIService).
+    fn service_ref(&mut self, index: usize, service: &refs::ServiceRef) {
+        let r = Ref::new("", "Service", service.namespace.as_deref(), &service.name);
+        self.link(index, Relation::RoutesTo, &r);
+    }
+
+    /// A Gateway API route: its backends (Services unless said otherwise) and the
+    /// Gateways it attaches to.
+    fn route(&mut self, index: usize, namespace: Option<&str>, spec: &refs::RouteSpec) {
+        for parent in &spec.parent_refs {
+            let group = parent.group.as_deref().unwrap_or(GATEWAY);
+            let kind = parent.kind.as_deref().unwrap_or("Gateway");
+            let r = Ref::new(
+                group,
+                kind,
+                parent.namespace.as_deref().or(namespace),
+                &parent.name,
+            );
+            self.link(index, Relation::AttachesTo, &r);
+        }
+        for backend in spec.rules.iter().flat_map(|rule| &rule.backend_refs) {
+            let group = backend.group.as_deref().unwrap_or("");
+            let kind = backend.kind.as_deref().unwrap_or("Service");
+            let backend_namespace = backend.namespace.as_deref().or(namespace);
+            let r = Ref::new(group, kind, backend_namespace, &backend.name);
+            self.link(index, Relation::RoutesTo, &r);
         }
     }
 
@@ -361,7 +461,9 @@ impl<D: Declare> Declarer<'_, D> {
         if let Some(role) = &binding.role_ref {
             let role_namespace = if role.kind == "Role" { namespace } else { None };
             let group = role.api_group.as_deref().unwrap_or(RBAC);
-            let r = Ref::new(group, &role.kind, role_namespace, &role.name);
+            // Roles the cluster made at bootstrap are there even when no file holds them.
+            let r = Ref::new(group, &role.kind, role_namespace, &role.name)
+                .optional(Some(bootstrap_role(&role.name)));
             self.link(index, Relation::Binds, &r);
         }
         for subject in binding

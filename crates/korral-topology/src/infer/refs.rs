@@ -363,3 +363,127 @@ pub(crate) struct Subject {
     #[serde(default)]
     pub namespace: Option<String>,
 }
+
+/// The labels of a workload's pod template (`spec.template.metadata.labels`).
+#[derive(Deserialize, Default)]
+pub(crate) struct TemplateLabels {
+    #[serde(default)]
+    pub spec: TemplateLabelsSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TemplateLabelsSpec {
+    #[serde(default)]
+    pub template: Option<LabelledTemplate>,
+    /// A CronJob's: `spec.jobTemplate.spec.template`.
+    #[serde(default)]
+    pub job_template: Option<Box<TemplateLabels>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct LabelledTemplate {
+    #[serde(default)]
+    pub metadata: TemplateMetadata,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct TemplateMetadata {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// `{namespace, name}`: a webhook's `clientConfig.service`, an APIService's
+/// `spec.service`.
+#[derive(Deserialize)]
+pub(crate) struct ServiceRef {
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// ValidatingWebhookConfiguration and MutatingWebhookConfiguration.
+#[derive(Deserialize)]
+pub(crate) struct WebhookConfiguration {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub webhooks: Vec<Webhook>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Webhook {
+    #[serde(default)]
+    pub client_config: Option<ClientConfig>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ClientConfig {
+    #[serde(default)]
+    pub service: Option<ServiceRef>,
+}
+
+/// APIService (`spec.service`; absent for groups the API server serves itself).
+#[derive(Deserialize)]
+pub(crate) struct ApiService {
+    #[serde(default)]
+    pub spec: ApiServiceSpec,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct ApiServiceSpec {
+    #[serde(default)]
+    pub service: Option<ServiceRef>,
+}
+
+/// Gateway API routes (HTTPRoute, GRPCRoute, TCPRoute, TLSRoute, UDPRoute).
+#[derive(Deserialize)]
+pub(crate) struct Route {
+    #[serde(default)]
+    pub spec: RouteSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RouteSpec {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub parent_refs: Vec<GatewayRef>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub rules: Vec<RouteRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RouteRule {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub backend_refs: Vec<GatewayRef>,
+}
+
+/// A Gateway API reference: `group` and `kind` default by field (`""`/`Service` for
+/// backends, `gateway.networking.k8s.io`/`Gateway` for parents), `namespace` to the
+/// route's.
+#[derive(Deserialize)]
+pub(crate) struct GatewayRef {
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A Gateway (`spec.gatewayClassName`).
+#[derive(Deserialize)]
+pub(crate) struct Gateway {
+    #[serde(default)]
+    pub spec: GatewaySpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GatewaySpec {
+    #[serde(default)]
+    pub gateway_class_name: Option<String>,
+}

@@ -11,9 +11,21 @@ fn shop() -> ObjectSet {
         .unwrap()
 }
 
-/// Nodes and edges as id strings, for comparing graphs built different ways.
-fn shape(graph: &Graph) -> (Vec<String>, Vec<(String, String, Relation)>) {
+type Shape = (
+    Vec<String>,
+    Vec<(String, String, Relation)>,
+    Vec<(String, crate::FoldTarget, usize)>,
+);
+
+/// Nodes, edges and folds as id strings, for comparing graphs built different ways.
+fn shape(graph: &Graph) -> Shape {
     let nodes = graph.nodes().iter().map(|n| n.id.clone()).collect();
+    let mut folds: Vec<_> = graph
+        .folds()
+        .iter()
+        .map(|f| (graph.nodes()[f.source].id.clone(), f.target, f.count))
+        .collect();
+    folds.sort();
     let edges = graph
         .edges()
         .iter()
@@ -25,7 +37,7 @@ fn shape(graph: &Graph) -> (Vec<String>, Vec<(String, String, Relation)>) {
             )
         })
         .collect();
-    (nodes, edges)
+    (nodes, edges, folds)
 }
 
 fn object(yaml: &str) -> Object {
@@ -160,4 +172,120 @@ proptest! {
         let remaining = ObjectSet::from_objects(current.into_values().collect(), Vec::new(), Vec::new());
         prop_assert_eq!(shape(&live.graph()), shape(&infer(&remaining, InferOptions::default())));
     }
+}
+
+/// Argo CD's manifests (no pods: Services and policies select templates), a default
+/// deny, and pods that come and go: templates are selected only while no pod is.
+fn manifests() -> ObjectSet {
+    let mut text = include_str!("../../tests/it/fixtures/argocd-install.yaml").to_owned();
+    text.push_str(
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec: {podSelector: {}}\n",
+    );
+    for (name, app) in [
+        ("s1", "argocd-server"),
+        ("s2", "argocd-server"),
+        ("r1", "argocd-redis"),
+    ] {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app.kubernetes.io/name: {app}}}}}\n"
+        ));
+    }
+    Loader::new()
+        .default_namespace("argocd")
+        .read_str("install.yaml", &text)
+        .unwrap()
+}
+
+/// The object with its labels (and its pod template's) set to argocd-server's, or
+/// emptied.
+fn retemplated(object: &Object, on: bool) -> Object {
+    let mut value = object.raw().to_value();
+    let labels = if on {
+        serde_json::json!({"app.kubernetes.io/name": "argocd-server"})
+    } else {
+        serde_json::json!({})
+    };
+    value["metadata"]["labels"] = labels.clone();
+    if value["spec"]["template"].is_object() {
+        value["spec"]["template"]["metadata"]["labels"] = labels;
+    }
+    // The manifest names no namespace; the set placed it.
+    if let Some(namespace) = object.namespace() {
+        value["metadata"]["namespace"] = namespace.into();
+    }
+    Object::from_json(&value.to_string(), object.source()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Templates join and leave selections as pods come and go, and the live graph
+    /// still equals inference, folds included.
+    #[test]
+    fn manifests_and_pods_in_any_order_match_inference(steps in steps(25)) {
+        let set = manifests();
+        let objects = set.objects();
+        prop_assume!(objects.len() >= 25);
+        let mut live = LiveGraph::new();
+        let mut current: BTreeMap<String, Object> = BTreeMap::new();
+        for step in steps {
+            match step {
+                Step::Upsert(i) => {
+                    live.upsert(objects[i].clone());
+                    current.insert(objects[i].key().to_string(), objects[i].clone());
+                }
+                Step::Delete(i) => {
+                    live.delete(&objects[i].key());
+                    current.remove(&objects[i].key().to_string());
+                }
+                Step::Relabel(i, on) => {
+                    let changed = retemplated(&objects[i], on);
+                    live.upsert(changed.clone());
+                    current.insert(changed.key().to_string(), changed);
+                }
+            }
+        }
+        let remaining = ObjectSet::from_objects(current.into_values().collect(), Vec::new(), Vec::new());
+        prop_assert_eq!(shape(&live.graph()), shape(&infer(&remaining, InferOptions::default())));
+    }
+}
+
+#[test]
+fn the_manifests_fixture_has_every_object_the_property_test_picks_from() {
+    assert_eq!(manifests().len(), 25);
+    let set = manifests();
+    let live = LiveGraph::from_objects(set.objects().iter().cloned());
+    assert_eq!(
+        shape(&live.graph()),
+        shape(&infer(&set, InferOptions::default()))
+    );
+}
+
+#[test]
+fn a_large_namespace_folds_selectors_of_every_pod_as_inference_does() {
+    let mut text = String::from(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: a}\nspec: {podSelector: {}}\n",
+    );
+    for i in 0..=crate::FOLD_EVERY_POD_ABOVE {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: a}}\n"
+        ));
+    }
+    let set = Loader::load_str("t.yaml", &text).unwrap();
+    let mut live = LiveGraph::from_objects(set.objects().iter().cloned());
+    assert_eq!(live.graph().folds().len(), 1);
+    assert_eq!(
+        shape(&live.graph()),
+        shape(&infer(&set, InferOptions::default()))
+    );
+    // One pod fewer: edges again, on both sides.
+    let gone = set.objects()[1].key();
+    live.delete(&gone);
+    let mut fewer = set.clone();
+    fewer.retain(|o| o.key() != gone);
+    assert!(live.graph().folds().is_empty());
+    assert_eq!(
+        shape(&live.graph()),
+        shape(&infer(&fewer, InferOptions::default()))
+    );
 }

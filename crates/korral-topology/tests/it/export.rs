@@ -301,3 +301,131 @@ fn yaml_keeps_names_that_look_like_other_types_strings() {
     let read_back: Value = serde_saphyr::from_str(&yaml).unwrap();
     assert_eq!(read_back, json, "{yaml}");
 }
+
+/// Names with characters XML 1.0 forbids (a file can hold them; the API server never
+/// would): the SVG stays well-formed, so PNG and PDF still render.
+fn control_graph() -> Graph {
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"a\\u0001b\\e[2J\\uFFFE\", namespace: \"n\\u0007s\"}\n";
+    let set = Loader::load_str("ctl.yaml", yaml).unwrap();
+    infer(&set, InferOptions::default())
+}
+
+#[test]
+fn svg_of_names_with_control_characters_is_well_formed() {
+    let graph = control_graph();
+    let mut svg = Vec::new();
+    export(&graph, Format::Svg, &mut svg).unwrap();
+    let svg = String::from_utf8(svg).unwrap();
+    let forbidden = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    assert!(!svg.chars().any(forbidden), "{svg}");
+    assert!(
+        svg.contains(r"a\u{1}b\e[2J"),
+        "the name shows what it holds: {svg}"
+    );
+    for format in [Format::Png, Format::Pdf] {
+        let mut out = Vec::new();
+        export(&graph, format, &mut out).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        assert!(!out.is_empty());
+    }
+}
+
+#[test]
+fn tree_writes_control_characters_in_names_out() {
+    let mut out = Vec::new();
+    export_tree(&control_graph(), TreeStyle { color: false }, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.contains(r"namespace n\u{7}s"), "{text}");
+    assert!(text.contains(r"ConfigMap a\u{1}b\e[2J"), "{text}");
+}
+
+/// A cluster of `deployments` Deployments, each with a ReplicaSet and `pods` Pods that
+/// mount a ConfigMap and run on one of three Nodes; and a long-named Service.
+fn large(deployments: usize, pods: usize) -> Graph {
+    let mut yaml = String::new();
+    for node in 0..3 {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Node\nmetadata: {{name: worker-{node}}}\n"
+        ));
+    }
+    for d in 0..deployments {
+        yaml.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app-{d}, namespace: ns-{ns}, uid: d{d}}}\n---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: app-{d}-1, namespace: ns-{ns}, uid: r{d}, ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: app-{d}, uid: d{d}}}]}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-{d}-config, namespace: ns-{ns}}}\n",
+            ns = d % 4
+        ));
+        for p in 0..pods {
+            yaml.push_str(&format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: app-{d}-1-{p}, namespace: ns-{ns}, labels: {{app: a{d}}}, ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: app-{d}-1, uid: r{d}}}]}}\nspec: {{nodeName: worker-{node}, volumes: [{{name: c, configMap: {{name: app-{d}-config}}}}]}}\n",
+                ns = d % 4,
+                node = p % 3
+            ));
+        }
+    }
+    yaml.push_str("---\napiVersion: v1\nkind: Service\nmetadata: {name: a-service-with-a-name-far-longer-than-any-box-would-hold-whole-in-one-line, namespace: ns-0}\nspec: {selector: {app: a0}}\n");
+    let set = Loader::load_str("large.yaml", &yaml).unwrap();
+    infer(&set, InferOptions::default())
+}
+
+#[test]
+fn a_large_drawing_folds_owned_objects_into_their_owners_and_says_so() {
+    let graph = large(40, 10);
+    let mut svg = Vec::new();
+    export(&graph, Format::Svg, &mut svg).unwrap();
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(
+        svg.contains("Folded: 440 owned objects (ReplicaSets, Jobs, Pods…) are folded into their owners and counted there."),
+        "{}",
+        &svg[svg.len().saturating_sub(800)..]
+    );
+    assert!(
+        svg.contains("+ 10 Pods, 1 ReplicaSet"),
+        "the count is on the owner"
+    );
+    assert!(!svg.contains(r#"<g id="Pod/"#), "no pod drawn one by one");
+    // Edges of the folded pods are the owner's: the Service selects the Deployment.
+    assert!(svg.contains("<title>Service/ns-0/a-service-with-a-name-far-longer-than-any-box-would-hold-whole-in-one-line selects Deployment.apps/ns-0/app-0</title>"));
+    // The long name is kept whole, over several lines.
+    let name = "a-service-with-a-name-far-longer-than-any-box-would-hold-whole-in-one-line";
+    let lines: String = svg
+        .lines()
+        .find(|l| l.contains(&format!(r#"<g id="Service/ns-0/{name}">"#)))
+        .unwrap()
+        .split("font-size=\"12\" fill=\"#111827\">")
+        .skip(1)
+        .map(|t| t.split('<').next().unwrap())
+        .collect();
+    assert_eq!(lines, name);
+    // A grid, not a strip: neither side is more than three times the other.
+    let (width, height) = svg_size(&svg);
+    assert!(
+        width / height < 3.0 && height / width < 3.0,
+        "{width}×{height}"
+    );
+}
+
+#[test]
+fn a_drawing_of_too_many_boxes_groups_them_by_kind_and_namespace() {
+    // 600 Deployments (each with one pod folded in) and their ConfigMaps: too many boxes.
+    let graph = large(600, 1);
+    let mut svg = Vec::new();
+    export(&graph, Format::Svg, &mut svg).unwrap();
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(
+        svg.contains("folded into one box per kind and namespace"),
+        "{}",
+        &svg[svg.len().saturating_sub(800)..]
+    );
+    assert!(
+        svg.contains("ConfigMap × 150 · ns-1"),
+        "grouped with a count"
+    );
+    let boxes = svg.matches("<rect x=").count();
+    assert!(boxes <= 400, "{boxes} boxes");
+    let mut png = Vec::new();
+    export(&graph, Format::Png, &mut png).unwrap();
+    let image = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+    assert!(image.width() <= 8_192 && image.height() <= 8_192);
+}

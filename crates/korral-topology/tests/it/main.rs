@@ -14,3 +14,6 @@ mod view;
 mod export;
 // The same objects in any order give byte-identical output.
 mod determinism;
+// Manifests as repositories hold them: templates selected, webhooks, APIServices and
+// Gateway API routes, bootstrap roles, folded selectors.
+mod manifests;

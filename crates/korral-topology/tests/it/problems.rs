@@ -270,7 +270,7 @@ fn service_that_selects_no_pod_is_a_problem_when_pods_are_in_the_input() {
     assert_eq!(
         problems(&g),
         lines(&[
-            "Service/shop/web selects-nothing: selector `app=web` matches no pod in namespace `shop`"
+            "Service/shop/web selects-nothing: selector `app=web` matches no pod (nor any workload's pod template) in namespace `shop`"
         ])
     );
 }
@@ -291,12 +291,13 @@ fn service_selecting_from_manifests_without_pods_is_no_problem() {
         ";
     let g = graph(yaml);
     assert_eq!(problems(&g), lines(&[]));
+    // Strict too: the Service selects the Deployment's pod template (it used to be
+    // called `selects-nothing` under --strict).
     let strict = graph_with(yaml, InferOptions { strict: true });
+    assert_eq!(problems(&strict), lines(&[]));
     assert_eq!(
-        problems(&strict),
-        lines(&[
-            "Service/shop/web selects-nothing: selector `app=web` matches no pod in namespace `shop`",
-        ])
+        crate::util::edges_of(&strict, "selects"),
+        lines(&["Service/shop/web -selects-> Deployment.apps/shop/web"])
     );
 }
 
