@@ -95,13 +95,16 @@ pub enum Command {
     Top(TopArgs),
     /// Capture a live cluster into a dump that every offline command reads.
     ///
-    /// Writes a `kind: List` JSON document of every object the cluster serves (in one
-    /// namespace with -n), as `kubectl get -o json` would, whole or not at all. Secret
-    /// values are redacted unless --include-secret-data.
+    /// Writes a `kind: List` document (JSON, or YAML with -o yaml) of every object the
+    /// cluster serves (in one namespace with -n), each with its apiVersion and kind, as
+    /// `kubectl get -o json` would; to --out FILE whole or not at all, else to standard
+    /// output. Secret values are redacted unless --include-secret-data.
     ///
     /// Examples:
     ///
-    ///   korral snapshot -o prod.json --context prod
+    ///   korral snapshot --out prod.json --context prod
+    ///
+    ///   korral snapshot -n shop -o yaml > shop.yaml
     ///
     ///   korral topology -f prod.json
     #[command(verbatim_doc_comment)]
@@ -527,9 +530,14 @@ pub enum TopWhat {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// The file to write.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    /// The file to write, whole or not at all (a temporary file renamed into place);
+    /// `-` (the default) writes to standard output.
+    #[arg(long = "out", value_name = "FILE", default_value = "-")]
+    pub out: PathBuf,
+
+    /// The format: one `kind: List` document in JSON (one object per line) or YAML.
+    #[arg(short, long, value_enum, default_value_t = SnapshotFormat::Json)]
+    pub output: SnapshotFormat,
 
     /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config).
     #[arg(long, value_name = "FILE")]
@@ -554,6 +562,14 @@ pub struct SnapshotArgs {
     /// `korral.io/redacted: "true"`.
     #[arg(long)]
     pub include_secret_data: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFormat {
+    /// `{"apiVersion":"v1","kind":"List","items":[…]}`, one object per line.
+    Json,
+    /// The same `kind: List` document as YAML.
+    Yaml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

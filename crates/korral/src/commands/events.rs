@@ -3,6 +3,7 @@
 use anyhow::anyhow;
 use futures::StreamExt;
 use korral_core::Object;
+use korral_core::terminal::Escaped;
 use korral_kube::WatchEvent;
 use korral_status::{EventLine, event_line};
 use korral_topology::kind_is;
@@ -34,8 +35,10 @@ impl Filter {
     }
 }
 
+/// Events, from whichever API discovery kept: `events.k8s.io/v1` when served (core
+/// `v1` serves the same Events and is then left out, so none is read twice).
 fn is_event_resource(resource: &korral_kube::Resource) -> bool {
-    resource.kind == "Event" && resource.group.is_empty()
+    resource.kind == "Event" && matches!(resource.group.as_str(), "" | "events.k8s.io")
 }
 
 pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
@@ -133,8 +136,16 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
 
 /// The events among `objects` that `filter` keeps, oldest first.
 fn lines(objects: &[Object], filter: &Filter) -> Vec<EventLine> {
+    // One Event read through both APIs (two dumps of one cluster) is shown once.
+    let mut uids = std::collections::HashSet::new();
     let mut lines: Vec<EventLine> = objects
         .iter()
+        .filter(|o| {
+            o.metadata()
+                .uid
+                .as_deref()
+                .is_none_or(|uid| uids.insert(uid))
+        })
         .filter_map(event_line)
         .filter(|line| filter.keeps(line))
         .collect();
@@ -177,12 +188,12 @@ fn print_rows(lines: &[EventLine], format: ReportFormat) -> anyhow::Result<()> {
                 writeln!(
                     out,
                     "{:<20}  {:<7}  {:<10}  {:<22}  {:<30}  {}{}",
-                    line.last_seen.as_deref().unwrap_or("-"),
-                    line.kind,
-                    line.namespace,
-                    line.reason,
-                    line.object,
-                    line.message,
+                    Escaped(line.last_seen.as_deref().unwrap_or("-")),
+                    Escaped(&line.kind),
+                    Escaped(&line.namespace),
+                    Escaped(&line.reason),
+                    Escaped(&line.object),
+                    Escaped(&line.message),
                     if line.count > 1 {
                         format!(" (x{})", line.count)
                     } else {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use comfy_table::{Table, presets};
+use korral_core::terminal::{Escaped, escape};
 use korral_status::{ApiInfo, Options, Report, analyze};
 
 use super::{ExitStatus, InputError, duration};
@@ -20,31 +21,35 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
         .map_err(InputError)?;
     let (set, mut options, api) = if args.source.files.is_empty() {
         let runtime = source::runtime()?;
-        runtime.block_on(async {
-            let scope = args
-                .namespace
-                .as_deref()
-                .map_or(Scope::All, Scope::Namespace);
-            // Only what the report reads: no Secrets or ConfigMaps to fetch (or be
-            // forbidden).
-            let (set, live) = source::live_kinds(&args.source, scope, |r| {
-                matches!(
-                    (r.group.as_str(), r.kind.as_str()),
-                    ("", "Node" | "Pod" | "PersistentVolumeClaim" | "Event")
-                        | ("apps", "Deployment" | "StatefulSet" | "DaemonSet")
-                        | ("batch", "Job")
-                        | ("events.k8s.io", "Event")
-                )
+        runtime
+            .block_on(async {
+                let scope = args
+                    .namespace
+                    .as_deref()
+                    .map_or(Scope::All, Scope::Namespace);
+                // Only what the report reads: no Secrets or ConfigMaps to fetch (or be
+                // forbidden).
+                let (set, live) = source::live_kinds(&args.source, scope, |r| {
+                    matches!(
+                        (r.group.as_str(), r.kind.as_str()),
+                        ("", "Node" | "Pod" | "PersistentVolumeClaim" | "Event")
+                            | ("apps", "Deployment" | "StatefulSet" | "DaemonSet")
+                            | ("batch", "Job")
+                            | ("events.k8s.io", "Event")
+                    )
+                })
+                .await?;
+                let version = live.client.server_version().await?;
+                let api = ApiInfo {
+                    context: live.client.context().to_owned(),
+                    server: live.client.server().to_owned(),
+                    version: version.git_version,
+                };
+                anyhow::Ok((set, Options::live(), Some(api)))
             })
-            .await?;
-            let version = live.client.server_version().await?;
-            let api = ApiInfo {
-                context: live.client.context().to_owned(),
-                server: live.client.server().to_owned(),
-                version: version.git_version,
-            };
-            anyhow::Ok((set, Options::live(), Some(api)))
-        })?
+            // Nothing was checked (no kubeconfig, the cluster unreachable, credentials
+            // refused): exit 2, so that 1 always means "checked, and unhealthy".
+            .map_err(InputError)?
     } else {
         let set = source::files(&args.source)?;
         let options = Options::for_snapshot(&set);
@@ -93,7 +98,9 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         writeln!(
             out,
             "API: {} (context {}) answers, Kubernetes {}\n",
-            api.server, api.context, api.version
+            Escaped(&api.server),
+            Escaped(&api.context),
+            Escaped(&api.version)
         )?;
     }
     let nodes = &report.nodes;
@@ -104,9 +111,9 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         let mut table = new_table(&["NAME", "PROBLEMS", "MESSAGE"]);
         for node in &nodes.issues {
             table.add_row([
-                node.name.as_str(),
-                &node.problems.join(", "),
-                node.message.as_deref().unwrap_or(""),
+                escape(&node.name),
+                escape(&node.problems.join(", ")),
+                escape(node.message.as_deref().unwrap_or("")),
             ]);
         }
         section(out, &title, &table)?;
@@ -115,10 +122,10 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         let mut table = new_table(&["NAMESPACE", "KIND", "NAME", "READY"]);
         for w in &report.workloads {
             table.add_row([
-                w.namespace.as_str(),
-                &w.kind,
-                &w.name,
-                &format!("{}/{}", w.ready, w.desired),
+                escape(&w.namespace),
+                escape(&w.kind),
+                escape(&w.name),
+                format!("{}/{}", w.ready, w.desired).into(),
             ]);
         }
         section(out, "WORKLOADS SHORT OF REPLICAS", &table)?;
@@ -134,12 +141,12 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         ]);
         for p in &report.pods {
             table.add_row([
-                p.namespace.as_str(),
-                &p.name,
-                &p.reason,
-                p.container.as_deref().unwrap_or(""),
-                &p.restarts.to_string(),
-                p.message.as_deref().unwrap_or(""),
+                escape(&p.namespace),
+                escape(&p.name),
+                escape(&p.reason),
+                escape(p.container.as_deref().unwrap_or("")),
+                p.restarts.to_string().into(),
+                escape(p.message.as_deref().unwrap_or("")),
             ]);
         }
         section(out, "PODS", &table)?;
@@ -147,7 +154,7 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
     if !report.claims.is_empty() {
         let mut table = new_table(&["NAMESPACE", "NAME", "PHASE"]);
         for c in &report.claims {
-            table.add_row([c.namespace.as_str(), &c.name, &c.phase]);
+            table.add_row([escape(&c.namespace), escape(&c.name), escape(&c.phase)]);
         }
         section(out, "CLAIMS NOT BOUND", &table)?;
     }
@@ -155,10 +162,10 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         let mut table = new_table(&["NAMESPACE", "NAME", "REASON", "MESSAGE"]);
         for j in &report.jobs {
             table.add_row([
-                j.namespace.as_str(),
-                &j.name,
-                &j.reason,
-                j.message.as_deref().unwrap_or(""),
+                escape(&j.namespace),
+                escape(&j.name),
+                escape(&j.reason),
+                escape(j.message.as_deref().unwrap_or("")),
             ]);
         }
         section(out, "FAILED JOBS", &table)?;
@@ -174,12 +181,12 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         ]);
         for e in &report.events {
             table.add_row([
-                e.last_seen.as_deref().unwrap_or(""),
-                &e.namespace,
-                &e.object,
-                &e.reason,
-                &e.count.to_string(),
-                &e.message,
+                escape(e.last_seen.as_deref().unwrap_or("")),
+                escape(&e.namespace),
+                escape(&e.object),
+                escape(&e.reason),
+                e.count.to_string().into(),
+                escape(&e.message),
             ]);
         }
         section(

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::anyhow;
 use comfy_table::{Table, presets};
+use korral_core::terminal::escape;
 use korral_core::{Object, Quantity};
 use korral_kube::ListOptions;
 use serde::{Deserialize, Serialize};
@@ -122,7 +123,7 @@ pub fn top(args: &TopArgs) -> anyhow::Result<ExitStatus> {
                         p.map_or_else(|| "<unknown>".to_owned(), |p| format!("{p:.0}%"))
                     };
                     table.add_row([
-                        row.name.clone(),
+                        escape(&row.name).into_owned(),
                         Quantity(row.cpu).millicores(),
                         percent(row.cpu_percent),
                         Quantity(row.memory).mebibytes(),
@@ -134,8 +135,8 @@ pub fn top(args: &TopArgs) -> anyhow::Result<ExitStatus> {
                 table.set_header(["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]);
                 for row in &rows {
                     table.add_row([
-                        row.namespace.clone().unwrap_or_default(),
-                        row.name.clone(),
+                        escape(row.namespace.as_deref().unwrap_or_default()).into_owned(),
+                        escape(&row.name).into_owned(),
                         Quantity(row.cpu).millicores(),
                         Quantity(row.memory).mebibytes(),
                     ]);

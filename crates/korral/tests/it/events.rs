@@ -113,3 +113,46 @@ fn watch_prints_new_events_as_they_happen() {
     let _ = child.wait();
     assert_eq!(printed, vec!["Unhealthy"], "only the new event, once");
 }
+
+/// Event text is data from the cluster: in a table it cannot move the cursor, set the
+/// window title or draw a line of its own; JSON keeps it exact.
+#[test]
+fn event_text_reaches_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.json");
+    let message = "pulling\u{1b}]0;pwned\u{7}\r\nOK all good\u{1b}[2J";
+    let event = serde_json::json!({"apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "web-0.9\u{1b}[31m", "namespace": "shop"},
+        "type": "Warning", "reason": "Back\roff", "message": message,
+        "lastTimestamp": "2026-01-01T10:00:00Z",
+        "involvedObject": {"kind": "Pod", "name": "web-0\n"}});
+    std::fs::write(&file, event.to_string()).unwrap();
+    for args in [&["events"][..], &["status"][..]] {
+        let output = korral().args(args).arg("-f").arg(&file).output().unwrap();
+        let text = stdout(&output);
+        assert!(
+            text.contains("WARNING EVENTS") || text.starts_with("LAST SEEN"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'),
+            "{args:?}: {text:?}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("OK all good")),
+            "{text}"
+        );
+        assert!(
+            text.contains("pulling\\e]0;pwned\\u{7}\\r\\nOK all good\\e[2J"),
+            "{text}"
+        );
+        assert!(text.contains("Back\\roff"), "{text}");
+    }
+    let output = korral()
+        .args(["events", "-o", "json", "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let lines: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(lines[0]["message"], message);
+}
