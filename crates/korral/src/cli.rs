@@ -113,8 +113,11 @@ pub enum Command {
     /// policy coverage, RBAC and deprecated APIs.
     ///
     /// Each finding names its rule, severity, object, file and line, the offending
-    /// field and the fix. Exits 1 when a finding at or above --fail-on is reported, 2 on
-    /// bad input (a malformed document is named and skipped; the rest is audited).
+    /// field and the fix. Every document is judged at its own file and line, also when
+    /// another file defines the same object. Exits 1 when a finding at or above
+    /// --fail-on is reported, 2 on bad input: no object read (an empty file or stdin),
+    /// or a malformed document or pod spec (named with its file and line; the rest is
+    /// audited).
     /// Findings are suppressed by the `korral.io/audit-ignore` annotation (with a
     /// `korral.io/audit-ignore-reason`), --config and --baseline.
     ///
@@ -138,8 +141,8 @@ pub enum Command {
     ///
     /// A bundle is an archive (tar.zst, tar.gz or zip) whose manifest lists every file
     /// with its size, mode and digests, signed with OpenPGP. verify streams it once
-    /// without writing to disk; extract verifies first and leaves nothing behind on
-    /// failure. See docs/bundles.md.
+    /// without writing to disk; extract verifies and unpacks in that same single pass,
+    /// and leaves nothing behind on failure. See docs/bundles.md.
     ///
     /// Examples:
     ///

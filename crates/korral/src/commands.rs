@@ -17,11 +17,12 @@ mod top;
 mod topology;
 pub mod validate;
 
-use std::process::ExitCode;
+use std::io::Write;
 
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
+use crate::printer::Printer;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +38,9 @@ pub enum ExitStatus {
 #[error(transparent)]
 pub struct InputError(#[from] pub anyhow::Error);
 
-pub fn run(cli: Cli) -> ExitCode {
-    let result = match cli.command {
+/// Runs the command `cli` names. `main` turns the result into an exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
         Command::Topology(args) => topology::topology(&args),
         Command::Status(args) => status::status(&args),
         Command::Snapshot(args) => snapshot::snapshot(&args),
@@ -55,60 +57,18 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate::generate(&args),
         Command::Provision(args) => provision::provision(&args),
         Command::Spec(args) => spec::spec(&args),
-        Command::Completion { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "korral", &mut std::io::stdout());
-            Ok(ExitStatus::Success)
-        }
-    };
-    match result {
-        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
-        Ok(ExitStatus::Findings) => ExitCode::from(1),
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            let style = anstyle::AnsiColor::Red.on_default().bold();
-            let _ = std::io::Write::write_fmt(
-                &mut anstream::stderr(),
-                format_args!(
-                    "{}error{}: {}\n",
-                    style.render(),
-                    style.render_reset(),
-                    message(&err)
-                ),
-            );
-            if err.downcast_ref::<InputError>().is_some() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+        Command::Completion { shell } => completion(shell),
     }
 }
 
-/// The error and its causes, `: `-joined as anyhow's `{:#}` does, but leaving out a
-/// cause that the text before it already says (errors that show their source).
-fn message(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let cause = cause.to_string();
-        if text.contains(&cause) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&cause);
-    }
-    text
-}
-
-/// A closed pipe (`korral … | head`) is not an error.
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+/// `korral completion SHELL`. clap_complete panics when a write fails, so the script is
+/// built in memory and written the way every result is (a closed pipe is an error that
+/// `main` forgives, not a panic).
+fn completion(shell: clap_complete::Shell) -> anyhow::Result<ExitStatus> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "korral", &mut script);
+    Printer::new(None).emit(|out| Ok(out.write_all(&script)?))?;
+    Ok(ExitStatus::Success)
 }
 
 /// `30s`, `5m`, `1h30m`, as kubectl takes durations.
@@ -122,27 +82,4 @@ pub fn duration(text: &str) -> anyhow::Result<jiff::SignedDuration> {
         ));
     }
     Ok(parsed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("cannot read `x`: {source}; check the path")]
-    struct ShowsItsSource {
-        source: std::io::Error,
-    }
-
-    #[test]
-    fn a_cause_already_said_is_not_repeated() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let err = anyhow::Error::new(ShowsItsSource { source: io }).context("loading");
-        assert_eq!(
-            message(&err),
-            "loading: cannot read `x`: no such file; check the path"
-        );
-        let err = anyhow::anyhow!("inner").context("outer");
-        assert_eq!(message(&err), "outer: inner");
-    }
 }

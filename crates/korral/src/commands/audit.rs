@@ -11,6 +11,7 @@ use korral_audit::{
     Baseline, Config, Finding, Options, Report, Severity, Standard, audit as run_audit,
     parse_kube_version,
 };
+use korral_core::terminal::escape;
 use korral_core::{Loader, ObjectSet, Warning};
 
 use super::{ExitStatus, InputError};
@@ -245,9 +246,27 @@ pub fn audit(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
         .count();
 
     let report = run_audit(&set, &options);
-    for warning in &report.warnings {
-        Printer::warn(warning);
+    if !args.source.files.is_empty() && report.summary.objects == 0 && malformed == 0 {
+        // `helm template … | korral audit -f -` after a failed helm must not pass CI.
+        let named: Vec<String> = args
+            .source
+            .files
+            .iter()
+            .map(|f| format!("`{}`", escape(&f.display().to_string())))
+            .collect();
+        return Err(InputError(anyhow::anyhow!(
+            "no objects read from {}: the input is empty or holds no Kubernetes object; if a command produced it (`helm template`, `kustomize build`), check that it succeeded",
+            named.join(", ")
+        ))
+        .into());
     }
+    for warning in &report.warnings {
+        Printer::warn(escape(warning));
+    }
+    for problem in &report.malformed {
+        Printer::warn(escape(problem));
+    }
+    let malformed = malformed + report.malformed.len();
     let printer = Printer::new(args.out.clone());
     let color = printer.color();
     printer.emit(|out| {
@@ -267,8 +286,9 @@ pub fn audit(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     })?;
     if malformed > 0 {
         return Err(InputError(anyhow::anyhow!(
-            "{malformed} malformed document{} skipped (named above); the report covers the rest. Fix {} and audit again",
-            if malformed == 1 { " was" } else { "s were" },
+            "{malformed} malformed document{} or pod spec{} (named above) could not be judged in full; the report covers the rest. Fix {} and audit again",
+            if malformed == 1 { "" } else { "s" },
+            if malformed == 1 { "" } else { "s" },
             if malformed == 1 { "it" } else { "them" },
         ))
         .into());
@@ -321,7 +341,7 @@ fn read(args: &AuditArgs, options: &mut Options) -> anyhow::Result<ObjectSet> {
                 .map_err(|e| InputError(e.into()))?
         };
         for warning in set.warnings() {
-            Printer::warn(warning);
+            Printer::warn(escape(&warning.to_string()));
         }
         Ok(set)
     }
@@ -353,22 +373,38 @@ fn table(report: &Report, color: bool, out: &mut dyn Write) -> std::io::Result<(
             _ => groups.push((&f.object, vec![f])),
         }
     }
+    // Columns as wide as their widest cell, so that a five-digit line or a longer code
+    // never runs into the message.
+    let code_width = report
+        .findings
+        .iter()
+        .map(|f| f.code.len())
+        .max()
+        .unwrap_or(0);
+    let line_width = report
+        .findings
+        .iter()
+        .filter(|f| f.file.is_some())
+        .map(|f| f.line.to_string().len())
+        .max()
+        .map_or(0, |digits| "line ".len() + digits.max(5) + 1);
     for (object, findings) in &groups {
         let first = findings[0];
         let at = match &first.file {
-            Some(file) => format!("  {file}:{}", first.object_line),
+            Some(file) => format!("  {}:{}", escape(file), first.object_line),
             None => String::new(),
         };
         writeln!(
             out,
             "{}{}",
-            paint(Style::new().bold(), &object.to_string()),
+            paint(Style::new().bold(), &escape(&object.to_string())),
             paint(Style::new().dimmed(), &at)
         )?;
         for f in findings {
             let severity = format!("{:<8}", f.severity.name());
+            let code = format!("{:<code_width$}", f.code);
             let line = if f.file.is_some() {
-                format!("line {:<5}", f.line)
+                format!("{:<line_width$}", format!("line {}", f.line))
             } else {
                 String::new()
             };
@@ -376,17 +412,17 @@ fn table(report: &Report, color: bool, out: &mut dyn Write) -> std::io::Result<(
                 out,
                 "  {} {}  {}{}",
                 paint(severity_style(f.severity), &severity),
-                paint(Style::new().bold(), &f.code),
+                paint(Style::new().bold(), &code),
                 line,
-                f.message
+                escape(&f.message)
             )?;
             if !f.path.is_empty() {
                 writeln!(
                     out,
-                    "  {:<8} {:<6}  {}",
+                    "  {:<8} {:<code_width$}  {}",
                     "",
                     "",
-                    paint(Style::new().dimmed(), &f.path)
+                    paint(Style::new().dimmed(), &escape(&f.path))
                 )?;
             }
         }

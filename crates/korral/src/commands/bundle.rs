@@ -10,8 +10,9 @@ use korral_bundle::{
     CreateOptions, Error, ExtractOptions, Format, HashAlgorithm, Limits, Progress, Report,
     SignatureCheck, Signer,
 };
+use korral_core::terminal::Escaped;
 
-use crate::commands::keys::{KeyringArgs, PassphraseArgs, find};
+use crate::commands::keys::{KeyringArgs, PassphraseArgs, find, input};
 use crate::commands::{ExitStatus, InputError};
 use crate::printer::Printer;
 
@@ -39,7 +40,7 @@ pub enum BundleCommand {
     ///   korral bundle create --name edge --version 1.4.0 k3s/ charts/ manifests/ \
     ///       --sign-with ops@example.com
     ///
-    ///   korral bundle create --name edge --version 1.4.0 --format zip -o edge.zip . \
+    ///   korral bundle create --name edge --version 1.4.0 --format zip --out edge.zip . \
     ///       --hash sha512,blake3
     #[command(verbatim_doc_comment, disable_version_flag = true)]
     Create(CreateArgs),
@@ -60,32 +61,41 @@ pub enum BundleCommand {
     /// Example: korral bundle inspect edge-1.4.0.tar.zst
     #[command(verbatim_doc_comment)]
     Inspect(InspectArgs),
-    /// Verify a bundle, then unpack it into a new directory.
+    /// Verify a bundle and unpack it into a new directory, in one pass.
     ///
-    /// Refuses absolute paths, `..`, links that leave the directory, device files and
-    /// setuid/setgid bits, and archives that decompress beyond --max-size or
-    /// --max-ratio. Unpacks into a temporary directory beside DIR and renames it, so a
-    /// failure leaves nothing behind.
+    /// The archive is read once: every entry is checked against the manifest and its
+    /// signature as it is unpacked into a temporary directory beside DIR, which is
+    /// renamed to DIR only when everything verified (a failure leaves nothing behind).
+    /// So what is unpacked is exactly what was verified, and FILE may be `-` (standard
+    /// input). Refuses absolute paths, `..`, links that lead outside (judged through
+    /// the links before them), entries written through a link, device files,
+    /// setuid/setgid bits, and archives that decompress beyond what their manifest
+    /// declares and --max-ratio, or beyond --max-size.
     ///
-    /// Example: korral bundle extract edge-1.4.0.tar.zst --to /opt/edge --require-signature
+    /// Examples:
+    ///
+    ///   korral bundle extract edge-1.4.0.tar.zst --to /opt/edge --require-signature
+    ///
+    ///   curl -sf https://mirror.example/edge-1.4.0.tar.zst | korral bundle extract - --to /opt/edge
     #[command(verbatim_doc_comment)]
     Extract(ExtractArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// The bundle's name.
+    /// The bundle's name: one file-name component (letters, digits, `.`, `-`, `_`, `+`).
     #[arg(long)]
     pub name: String,
-    /// The bundle's version.
+    /// The bundle's version, a file-name component like the name.
     #[arg(long)]
     pub version: String,
     /// Files and folders to include.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The file to write (default: NAME-VERSION.FORMAT in the current directory).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// The file to write (default: NAME-VERSION.FORMAT in the current directory). A
+    /// bundle made before at this path is never packed into the new one.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// The archive format.
     #[arg(long, value_enum, default_value_t = FormatArg::TarZst)]
     pub format: FormatArg,
@@ -118,7 +128,8 @@ pub struct LimitArgs {
     /// The most the archive may decompress to (`64G`, `500M`, bytes).
     #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = size)]
     pub max_size: u64,
-    /// The most decompressed bytes per archive byte (beyond the first 16 MiB).
+    /// The most decompressed bytes per archive byte (beyond the first 16 MiB, and
+    /// beyond what the manifest declares: its entries' sizes and their framing).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_ratio: u64,
 }
@@ -166,7 +177,7 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// The bundle.
+    /// The bundle; `-` reads it from standard input (tar.zst, tar.gz or tar).
     pub file: PathBuf,
     /// The directory to create (it must not exist, or be empty).
     #[arg(long, value_name = "DIR")]
@@ -197,7 +208,7 @@ fn create_bundle(args: &BundleArgs, create: &CreateArgs) -> anyhow::Result<ExitS
         FormatArg::TarGz => Format::TarGz,
         FormatArg::Zip => Format::Zip,
     };
-    let output = create.output.clone().unwrap_or_else(|| {
+    let output = create.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "{}-{}.{}",
             create.name,
@@ -221,7 +232,7 @@ fn create_bundle(args: &BundleArgs, create: &CreateArgs) -> anyhow::Result<ExitS
             let passphrase = if key.protected == Some(true) {
                 create
                     .passphrase
-                    .read(&format!("{} ({})", creator, key.key_id), false)?
+                    .read(&format!("{} ({})", Escaped(&creator), key.key_id), false)?
             } else {
                 String::new()
             };
@@ -242,11 +253,10 @@ fn create_bundle(args: &BundleArgs, create: &CreateArgs) -> anyhow::Result<ExitS
         creator,
     };
     let progress = Bar::new();
-    let manifest = korral_bundle::create(&options, signer.as_ref(), &progress)
-        .map_err(|err| InputError(err.into()))?;
+    let manifest = korral_bundle::create(&options, signer.as_ref(), &progress).map_err(input)?;
     Printer::note(format_args!(
         "wrote {} ({} entries, {}){}",
-        output.display(),
+        Escaped(&output.display().to_string()),
         manifest.entries.len(),
         human(manifest.total_size()),
         if signer.is_some() {
@@ -279,7 +289,7 @@ fn verify_bundle(args: &BundleArgs, verify: &VerifyArgs) -> anyhow::Result<ExitS
             &progress,
         )
     }
-    .map_err(|err| InputError(err.into()))?;
+    .map_err(input)?;
     print_report(&report, verify.output)?;
     Ok(if report.ok() {
         ExitStatus::Success
@@ -296,22 +306,25 @@ fn print_report(report: &Report, format: ReportFormat) -> anyhow::Result<()> {
     })
 }
 
+/// The report for people. Everything in it that came from the bundle (metadata, paths,
+/// user IDs, messages quoting them) is escaped: it must not drive the terminal, nor draw
+/// a line of its own such as a fake `result VERIFIED`.
 fn write_report(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
     match &report.metadata {
         Some(meta) => writeln!(
             out,
             "bundle     {} {}{}, created {} by {} (korral {})",
-            meta.name,
-            meta.version,
+            Escaped(&meta.name),
+            Escaped(&meta.version),
             report
                 .format
                 .map(|f| format!(" ({})", f.extension()))
                 .unwrap_or_default(),
-            meta.created,
-            meta.creator,
-            meta.korral_version
+            Escaped(&meta.created),
+            Escaped(&meta.creator),
+            Escaped(&meta.korral_version)
         )?,
-        None => writeln!(out, "bundle     {}", report.file)?,
+        None => writeln!(out, "bundle     {}", Escaped(&report.file))?,
     }
     writeln!(
         out,
@@ -319,15 +332,15 @@ fn write_report(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
         report.entries,
         human(report.bytes)
     )?;
-    writeln!(out, "signature  {}", report.signature.describe())?;
+    writeln!(out, "signature  {}", Escaped(&report.signature.describe()))?;
     for problem in &report.structure {
-        writeln!(out, "structure  {problem}")?;
+        writeln!(out, "structure  {}", Escaped(problem))?;
     }
     for problem in &report.problems {
-        writeln!(out, "entry      {problem}")?;
+        writeln!(out, "entry      {}", Escaped(&problem.to_string()))?;
     }
     for note in &report.notes {
-        writeln!(out, "note       {note}")?;
+        writeln!(out, "note       {}", Escaped(note))?;
     }
     if report.signature == SignatureCheck::Unsigned && report.signature_required {
         writeln!(
@@ -336,16 +349,18 @@ fn write_report(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
         )?;
     }
     let failed = report.structure.len() + report.problems.len();
+    let signature_accepted = report.signature.is_valid()
+        || (report.signature == SignatureCheck::Unsigned && !report.signature_required);
     if report.ok() {
         writeln!(out, "result     VERIFIED")?;
+    } else if failed == 0 {
+        writeln!(out, "result     FAILED (signature not accepted)")?;
     } else {
         writeln!(
             out,
             "result     FAILED ({failed} problem{}{})",
             if failed == 1 { "" } else { "s" },
-            if report.signature.is_valid()
-                || (report.signature == SignatureCheck::Unsigned && !report.signature_required)
-            {
+            if signature_accepted {
                 ""
             } else {
                 ", signature not accepted"
@@ -357,18 +372,19 @@ fn write_report(out: &mut dyn Write, report: &Report) -> anyhow::Result<()> {
 
 fn inspect_bundle(args: &BundleArgs, inspect: &InspectArgs) -> anyhow::Result<ExitStatus> {
     let keyring = args.keyring.open()?;
-    let inspection = korral_bundle::inspect(&inspect.file, &keyring, &Limits::default())
-        .map_err(|err| InputError(err.into()))?;
+    let inspection =
+        korral_bundle::inspect(&inspect.file, &keyring, &Limits::default()).map_err(input)?;
     Printer::new(None).emit(|out| match inspect.output {
         ReportFormat::Json => Printer::data(out, &inspection, false),
         ReportFormat::Yaml => Printer::data(out, &inspection, true),
         ReportFormat::Table => {
+            // Escaped: the manifest is data from outside.
             let meta = &inspection.manifest.metadata;
-            writeln!(out, "name       {}", meta.name)?;
-            writeln!(out, "version    {}", meta.version)?;
-            writeln!(out, "created    {}", meta.created)?;
-            writeln!(out, "creator    {}", meta.creator)?;
-            writeln!(out, "korral     {}", meta.korral_version)?;
+            writeln!(out, "name       {}", Escaped(&meta.name))?;
+            writeln!(out, "version    {}", Escaped(&meta.version))?;
+            writeln!(out, "created    {}", Escaped(&meta.created))?;
+            writeln!(out, "creator    {}", Escaped(&meta.creator))?;
+            writeln!(out, "korral     {}", Escaped(&meta.korral_version))?;
             writeln!(out, "format     {}", inspection.format.extension())?;
             let hashes: Vec<&str> = inspection
                 .manifest
@@ -377,7 +393,11 @@ fn inspect_bundle(args: &BundleArgs, inspect: &InspectArgs) -> anyhow::Result<Ex
                 .map(|h| h.name())
                 .collect();
             writeln!(out, "digests    {}", hashes.join(", "))?;
-            writeln!(out, "signature  {}", inspection.signature.describe())?;
+            writeln!(
+                out,
+                "signature  {}",
+                Escaped(&inspection.signature.describe())
+            )?;
             writeln!(
                 out,
                 "entries    {} ({})",
@@ -386,16 +406,19 @@ fn inspect_bundle(args: &BundleArgs, inspect: &InspectArgs) -> anyhow::Result<Ex
             )?;
             writeln!(out)?;
             for entry in &inspection.manifest.entries {
+                let path = Escaped(&entry.path);
                 match &entry.target {
                     Some(target) => writeln!(
                         out,
-                        "  {} {:>10}  {} -> {target}",
-                        entry.mode, "", entry.path
+                        "  {} {:>10}  {path} -> {}",
+                        entry.mode,
+                        "",
+                        Escaped(target)
                     )?,
                     None if entry.entry_type == korral_bundle::EntryType::Directory => {
-                        writeln!(out, "  {} {:>10}  {}/", entry.mode, "", entry.path)?;
+                        writeln!(out, "  {} {:>10}  {path}/", entry.mode, "")?;
                     }
-                    None => writeln!(out, "  {} {:>10}  {}", entry.mode, entry.size, entry.path)?,
+                    None => writeln!(out, "  {} {:>10}  {path}", entry.mode, entry.size)?,
                 }
             }
             Ok(())
@@ -418,17 +441,29 @@ fn extract_bundle(args: &BundleArgs, extract: &ExtractArgs) -> anyhow::Result<Ex
         insecure_skip_verify: extract.insecure_skip_verify,
     };
     let progress = Bar::new();
-    match korral_bundle::extract(&extract.file, &keyring, &options, &progress) {
+    let result = if extract.file.as_os_str() == "-" {
+        korral_bundle::extract_stream(
+            Box::new(std::io::stdin()),
+            "<stdin>",
+            &keyring,
+            &options,
+            &progress,
+        )
+    } else {
+        korral_bundle::extract(&extract.file, &keyring, &options, &progress)
+    };
+    let to = extract.to.display().to_string();
+    match result {
         Ok(report) => {
             if let Some(report) = report {
                 for note in &report.notes {
-                    Printer::warn(note);
+                    Printer::warn(Escaped(note));
                 }
             }
             Printer::note(format_args!(
                 "extracted {} into {}",
-                extract.file.display(),
-                extract.to.display()
+                Escaped(&extract.file.display().to_string()),
+                Escaped(&to)
             ));
             Ok(ExitStatus::Success)
         }
@@ -436,18 +471,19 @@ fn extract_bundle(args: &BundleArgs, extract: &ExtractArgs) -> anyhow::Result<Ex
             print_report(&report, ReportFormat::Table)?;
             Printer::warn(format_args!(
                 "the bundle failed verification; nothing was extracted to {}",
-                extract.to.display()
+                Escaped(&to)
             ));
             Ok(ExitStatus::Findings)
         }
         Err(err @ (Error::Unsafe { .. } | Error::Archive(_) | Error::Limit(_))) => {
             Printer::warn(format_args!(
-                "{err}; nothing was extracted to {}",
-                extract.to.display()
+                "{}; nothing was extracted to {}",
+                Escaped(&err.to_string()),
+                Escaped(&to)
             ));
             Ok(ExitStatus::Findings)
         }
-        Err(err) => Err(InputError(err.into()).into()),
+        Err(err) => Err(input(err)),
     }
 }
 

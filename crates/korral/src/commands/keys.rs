@@ -9,9 +9,26 @@ use korral_bundle::{
     GenerateOptions, KEYRING_ENV, KeyAlgorithm, KeyInfo, Keyring, PASSPHRASE_ENV,
     format_fingerprint,
 };
+use korral_core::terminal::{Escaped, escape};
 
 use crate::commands::{ExitStatus, InputError};
 use crate::printer::Printer;
+
+/// User IDs for people, escaped: a key's user ID is data from whoever made the key, and
+/// must not drive the terminal.
+fn user_ids(key: &KeyInfo) -> String {
+    key.user_ids
+        .iter()
+        .map(|uid| escape(uid).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A bundle or key error as an input error (exit 2), escaped: it may quote paths, names
+/// and user IDs from a bundle or a key.
+pub fn input(err: korral_bundle::Error) -> anyhow::Error {
+    InputError(anyhow!("{}", escape(&err.to_string()))).into()
+}
 
 /// Arguments of `korral keys`.
 #[derive(Debug, Args)]
@@ -219,12 +236,12 @@ pub fn keys(args: &KeysArgs) -> anyhow::Result<ExitStatus> {
             } else {
                 keyring.export_public(&key.fingerprint)
             }
-            .map_err(|err| InputError(err.into()))?;
+            .map_err(input)?;
             Printer::new(export.out.clone()).emit(|out| Ok(out.write_all(text.as_bytes())?))?;
             Ok(ExitStatus::Success)
         }
         KeysCommand::List(list) => {
-            let keys = keyring.list()?;
+            let keys = keyring.list().map_err(input)?;
             Printer::new(None).emit(|out| match list.output {
                 ListFormat::Json => Printer::data(out, &keys, false),
                 ListFormat::Yaml => Printer::data(out, &keys, true),
@@ -232,7 +249,7 @@ pub fn keys(args: &KeysArgs) -> anyhow::Result<ExitStatus> {
                     if keys.is_empty() {
                         Printer::note(format_args!(
                             "no keys in `{}`; make one with `korral keys generate`",
-                            keyring.dir().display()
+                            Escaped(&keyring.dir().display().to_string())
                         ));
                     }
                     for key in &keys {
@@ -247,17 +264,19 @@ pub fn keys(args: &KeysArgs) -> anyhow::Result<ExitStatus> {
             let key = find(&keyring, &remove.key)?;
             keyring
                 .remove(&key.fingerprint, remove.secret)
-                .map_err(|err| InputError(err.into()))?;
+                .map_err(input)?;
             Printer::note(format_args!(
                 "removed {} ({})",
-                key.user_ids.join(", "),
+                user_ids(&key),
                 format_fingerprint(&key.fingerprint)
             ));
             Ok(ExitStatus::Success)
         }
         KeysCommand::Trust(trust) => {
             let key = find(&keyring, &trust.key)?;
-            keyring.set_trust(&key.fingerprint, !trust.revoke)?;
+            keyring
+                .set_trust(&key.fingerprint, !trust.revoke)
+                .map_err(input)?;
             Printer::note(format_args!(
                 "{} {} ({})",
                 if trust.revoke {
@@ -265,7 +284,7 @@ pub fn keys(args: &KeysArgs) -> anyhow::Result<ExitStatus> {
                 } else {
                     "trusting"
                 },
-                key.user_ids.join(", "),
+                user_ids(&key),
                 format_fingerprint(&key.fingerprint)
             ));
             Ok(ExitStatus::Success)
@@ -290,18 +309,20 @@ fn generate_key(keyring: &Keyring, generate: &GenerateArgs) -> anyhow::Result<Ex
         Algorithm::Rsa3072 => KeyAlgorithm::Rsa(3072),
         Algorithm::Rsa4096 => KeyAlgorithm::Rsa(4096),
     };
-    let key = keyring.generate(&GenerateOptions {
-        user_id,
-        algorithm,
-        passphrase,
-    })?;
+    let key = keyring
+        .generate(&GenerateOptions {
+            user_id,
+            algorithm,
+            passphrase,
+        })
+        .map_err(input)?;
     if key.protected == Some(false) {
         Printer::warn("the secret key has no passphrase");
     }
     Printer::note(format_args!(
         "generated {} key {}\n      {}",
         key.algorithm,
-        key.user_ids.join(", "),
+        user_ids(&key),
         format_fingerprint(&key.fingerprint)
     ));
     Ok(ExitStatus::Success)
@@ -310,18 +331,21 @@ fn generate_key(keyring: &Keyring, generate: &GenerateArgs) -> anyhow::Result<Ex
 fn import_keys(keyring: &Keyring, import: &ImportArgs) -> anyhow::Result<ExitStatus> {
     for file in &import.files {
         let data = read_input(file)?;
-        let keys = keyring
-            .import(&data)
-            .with_context(|| format!("cannot import `{}`", file.display()))
-            .map_err(InputError)?;
+        let keys = keyring.import(&data).map_err(|err| {
+            InputError(anyhow!(
+                "cannot import `{}`: {}",
+                file.display(),
+                escape(&err.to_string())
+            ))
+        })?;
         for key in keys {
             if import.trust {
-                keyring.set_trust(&key.fingerprint, true)?;
+                keyring.set_trust(&key.fingerprint, true).map_err(input)?;
             }
             Printer::note(format_args!(
                 "imported {} key {} ({}){}",
                 if key.secret { "secret" } else { "public" },
-                key.user_ids.join(", "),
+                user_ids(&key),
                 format_fingerprint(&key.fingerprint),
                 if import.trust || key.trusted {
                     ", trusted"
@@ -336,9 +360,7 @@ fn import_keys(keyring: &Keyring, import: &ImportArgs) -> anyhow::Result<ExitSta
 
 /// The key a query names, or an input error.
 pub fn find(keyring: &Keyring, query: &str) -> anyhow::Result<KeyInfo> {
-    keyring
-        .find(query)
-        .map_err(|err| InputError(err.into()).into())
+    keyring.find(query).map_err(input)
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
@@ -381,12 +403,12 @@ fn write_key(out: &mut dyn std::io::Write, key: &KeyInfo) -> anyhow::Result<()> 
     writeln!(
         out,
         "{kind}   {} {}{flags}",
-        key.algorithm,
-        &key.created[..10.min(key.created.len())]
+        Escaped(&key.algorithm),
+        Escaped(key.created.get(..10).unwrap_or(&key.created))
     )?;
     writeln!(out, "      {}", format_fingerprint(&key.fingerprint))?;
     for uid in &key.user_ids {
-        writeln!(out, "uid   {uid}")?;
+        writeln!(out, "uid   {}", Escaped(uid))?;
     }
     writeln!(out)?;
     Ok(())

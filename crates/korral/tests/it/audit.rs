@@ -349,3 +349,130 @@ fn rules_are_chosen_and_skipped_by_code_or_name() {
         stderr(&output)
     );
 }
+
+#[test]
+fn empty_input_exits_2_so_a_failed_pipe_fails_ci() {
+    let output = korral()
+        .args(["audit", "-f", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("no objects read from `-`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("rendered.yaml");
+    std::fs::write(&empty, "---\n# helm template failed\n").unwrap();
+    let output = korral()
+        .args(["audit", "-o", "json", "-f"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("no objects read"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn table_columns_stay_aligned_at_five_digit_lines() {
+    let mut text = String::from(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: early, namespace: a}\nspec:\n  containers:\n  - name: app\n    securityContext: {privileged: true}\n---\n",
+    );
+    for _ in 0..12_000 {
+        text.push_str("# padding\n");
+    }
+    text.push_str(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: late, namespace: a}\nspec:\n  containers:\n  - name: app\n    securityContext: {privileged: true}\n",
+    );
+    let output = korral()
+        .args(["audit", "--rule", "PSB003,HD001", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let table = stdout(&output);
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains(" line ")).collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    let columns: Vec<usize> = rows
+        .iter()
+        .map(|row| row.find("container `app`").unwrap())
+        .collect();
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{table}");
+    assert!(table.contains("line 12014 "), "{table}");
+}
+
+#[test]
+fn text_from_objects_is_escaped_in_the_table() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: \"evil\\e]0;owned\\a\", namespace: a}\nspec:\n  containers:\n  - name: \"app\\e[2J\"\n    securityContext: {privileged: true}\n";
+    let output = korral()
+        .args(["audit", "--rule", "PSB003", "-f", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    assert!(table.contains("Pod/a/evil\\e]0;owned\\u{7}"), "{table}");
+    assert!(table.contains("container `app\\e[2J`"), "{table}");
+}
+
+fn ingress_nginx() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/audit/ingress-nginx")
+}
+
+/// A repository shaped like a real one (trimmed from ingress-nginx's deploy.yaml): no
+/// namespaces, no status, the controller Deployment twice (cloud and bare metal), a Job
+/// under the wrong apiVersion, a broken file among good ones.
+#[test]
+fn a_real_shaped_repository_is_judged_document_by_document() {
+    let output = korral()
+        .args(["audit", "-o", "json", "-f"])
+        .arg(ingress_nginx())
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("values-broken.yaml:"), "{err}");
+    assert!(
+        err.contains("Job `ingress-nginx-admission-patch`")
+            && err.contains("`apiVersion: batch/v1`"),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let at = |code: &str, file: &str| -> Vec<u64> {
+        findings
+            .iter()
+            .filter(|f| f["code"] == code && f["file"].as_str().unwrap().ends_with(file))
+            .map(|f| f["line"].as_u64().unwrap())
+            .collect()
+    };
+    // The bare-metal copy is shadowed by controller.yaml, and judged all the same.
+    assert_eq!(at("PSB002", "controller-hostnetwork.yaml"), [21]);
+    assert_eq!(at("PSB006", "controller-hostnetwork.yaml"), [28]);
+    assert_eq!(at("PSR002", "controller-hostnetwork.yaml"), [31]);
+    assert_eq!(at("PSR002", "/controller.yaml"), [62]);
+    // The Job under `apiVersion: v1` is judged as a Job.
+    assert_eq!(at("PSB003", "admission-jobs.yaml"), [43]);
+    // The ClusterRole lists and watches Secrets everywhere.
+    assert_eq!(at("RB003", "rbac.yaml").len(), 1);
+    // Nothing about the binding to a bootstrap role.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["object"]["name"] == "ingress-nginx-auth-reader"),
+        "{findings:?}"
+    );
+    assert_eq!(report["summary"]["objects"], 11);
+}

@@ -11,6 +11,8 @@ use tempfile::TempDir;
 
 use crate::util::{korral, stderr, stdout};
 
+mod security;
+
 /// A scratch space: a keyring, a GNUPGHOME, a payload, and room for archives.
 pub struct Scratch {
     pub dir: TempDir,
@@ -154,7 +156,7 @@ impl Scratch {
         let out = self.path(&format!("site.{format}"));
         let mut cmd = self.korral();
         cmd.args(["bundle", "create", "--name", "site", "--version", "1.0.0"])
-            .args(["--format", format, "--hash", "sha512,blake3", "-o"])
+            .args(["--format", format, "--hash", "sha512,blake3", "--out"])
             .arg(&out)
             .arg(&payload);
         if let Some(key) = sign_with {
@@ -446,6 +448,7 @@ fn each_format_round_trips_through_create_verify_inspect_and_extract() {
         }
         assert!(root.join("korral-bundle.yaml").is_file());
         assert!(root.join("korral-bundle.yaml.asc").is_file());
+        security::assert_all_inside(&root);
         fs::remove_dir_all(scratch.path("site")).unwrap();
     }
 }
@@ -479,6 +482,29 @@ fn plain_tar_repacked_by_hand_with_the_manifest_last_verifies() {
     let notes = report["notes"].to_string();
     assert!(notes.contains("not at the start"), "{notes}");
     assert!(notes.contains("unsigned"), "{notes}");
+    // What verifies extracts: the entries before the manifest are checked at the end.
+    let output = scratch.extract(&repacked, "out", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        fs::read(scratch.path("out/site/k3s")).unwrap(),
+        fs::read(scratch.payload().join("k3s")).unwrap()
+    );
+    security::assert_all_inside(&scratch.path("out"));
+    // And what fails verification fails extraction, with the same report.
+    let tampered = scratch.path("tampered.tar");
+    repack(&archive, &tampered, |entries| {
+        entries.rotate_left(1);
+        let k3s = entries.iter_mut().find(|e| e.0 == "site/k3s").unwrap();
+        k3s.3[7] ^= 1;
+    });
+    let output = scratch.extract(&tampered, "bad", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("site/k3s: sha256 mismatch"),
+        "{}",
+        stdout(&output)
+    );
+    scratch.assert_nothing_left("bad");
 }
 
 #[test]
@@ -607,7 +633,7 @@ fn a_passphrase_protected_key_signs_with_the_passphrase_from_env_or_file() {
         }
         cmd.output().unwrap()
     };
-    let wrong = create(&["-o", "wrong.tar.zst"], Some("wrong"));
+    let wrong = create(&["--out", "wrong.tar.zst"], Some("wrong"));
     assert_eq!(wrong.status.code(), Some(2));
     assert!(
         stderr(&wrong).contains("wrong passphrase"),
@@ -616,7 +642,7 @@ fn a_passphrase_protected_key_signs_with_the_passphrase_from_env_or_file() {
     );
     assert!(!scratch.path("wrong.tar.zst").exists());
 
-    let none = create(&["-o", "none.tar.zst"], None);
+    let none = create(&["--out", "none.tar.zst"], None);
     assert_eq!(none.status.code(), Some(2));
     assert!(
         stderr(&none).contains("KORRAL_PASSPHRASE"),
@@ -625,7 +651,10 @@ fn a_passphrase_protected_key_signs_with_the_passphrase_from_env_or_file() {
     );
 
     fs::write(scratch.path("pass"), "correct horse\n").unwrap();
-    let good = create(&["-o", "good.tar.zst", "--passphrase-file", "pass"], None);
+    let good = create(
+        &["--out", "good.tar.zst", "--passphrase-file", "pass"],
+        None,
+    );
     assert!(good.status.success(), "{}", stderr(&good));
     let (code, _) = scratch.verify_json(&scratch.path("good.tar.zst"), &["--require-signature"]);
     assert_eq!(code, 0);
@@ -716,7 +745,15 @@ fn a_bundle_verifies_from_standard_input_as_from_its_file() {
     let big_bundle = scratch.path("big.tar.zst");
     let output = scratch
         .korral()
-        .args(["bundle", "create", "--name", "big", "--version", "1", "-o"])
+        .args([
+            "bundle",
+            "create",
+            "--name",
+            "big",
+            "--version",
+            "1",
+            "--out",
+        ])
         .arg(&big_bundle)
         .arg(&big)
         .output()
@@ -1222,7 +1259,15 @@ fn an_oci_layout_goes_under_images_and_verifies_like_any_entry() {
     let out = scratch.path("img.tar.zst");
     let output = scratch
         .korral()
-        .args(["bundle", "create", "--name", "img", "--version", "1", "-o"])
+        .args([
+            "bundle",
+            "create",
+            "--name",
+            "img",
+            "--version",
+            "1",
+            "--out",
+        ])
         .arg(&out)
         .arg(&layout)
         .output()
@@ -1248,7 +1293,15 @@ fn an_oci_layout_goes_under_images_and_verifies_like_any_entry() {
     let bad = scratch.path("bad.tar.zst");
     let output = scratch
         .korral()
-        .args(["bundle", "create", "--name", "img", "--version", "1", "-o"])
+        .args([
+            "bundle",
+            "create",
+            "--name",
+            "img",
+            "--version",
+            "1",
+            "--out",
+        ])
         .arg(&bad)
         .arg(&layout)
         .output()

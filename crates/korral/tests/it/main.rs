@@ -7,7 +7,10 @@
 //!   real kubeconfig: status, topology, --watch, contexts and access errors.
 //! - `events`: `korral events` filters, offline and live with --watch.
 //! - `logs`: `korral logs` across pods and containers, with follow.
+//! - `hostile`: live commands against a hostile server (silent, trickling, endless
+//!   lists, terminal controls) and a leaky exec credential plugin.
 //! - `cli`: help, version and completions.
+//! - `pipe`: a closed pipe is a success; data never reaches the terminal as control.
 //! - `generate`: `korral generate` (writing, dry runs, hand edits, invalid input) and
 //!   `korral provision` on this machine with the real ansible-playbook.
 //! - `bundle`: `korral bundle` create, verify, inspect, extract in every format; gpg both ways;
@@ -19,9 +22,11 @@ mod cli;
 mod cluster;
 mod events;
 mod generate;
+mod hostile;
 mod keys;
 mod live;
 mod logs;
+mod pipe;
 mod status;
 mod topology;
 mod util;
