@@ -282,6 +282,8 @@ pub fn git_branch(name: &str) -> Result<(), Why> {
     if name.contains("..") || name.contains("@{") || name.contains("//") || name == "@" {
         return Err("must not hold `..`, `@{` or `//`, nor be `@`");
     }
+    // Git refuses exactly `.lock` (its lock files), case and all.
+    #[allow(clippy::case_sensitive_file_extension_comparisons)]
     if name.ends_with('.') || name.ends_with(".lock") {
         return Err("must not end with `.` or `.lock`");
     }

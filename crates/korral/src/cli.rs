@@ -183,17 +183,20 @@ pub enum Command {
     ///
     ///   korral init
     ///
-    ///   korral init --template production_full -o prod.yaml --name prod
+    ///   korral init --template production_full --out prod.yaml --name prod
     ///
     ///   korral init -t minimal_dev --address 192.168.1.10 && korral validate
     #[command(verbatim_doc_comment)]
     Init(crate::commands::init::InitArgs),
     /// Check a cluster.yaml: every error and warning with its line and the fix.
     ///
-    /// YAML syntax, unknown keys, addresses, RFC 1123 names, labels and taints by
-    /// Kubernetes' rules, unique nodes, control planes and etcd quorum, Tailscale
-    /// addresses, GPUs, reservations, and what each airgapped mode needs. Exits 1 when
-    /// there is an error (with --strict, a warning too).
+    /// Every problem in one run: YAML syntax, unknown keys and wrong types, addresses,
+    /// RFC 1123 names, labels and taints by Kubernetes' rules, unique nodes, control
+    /// planes and etcd quorum, Tailscale addresses, GPUs, reservations, what each
+    /// airgapped mode needs, each value by its meaning (a Unix user, a path, a Git
+    /// branch, a URL, a registry host[:port]) and none holding a control character or a
+    /// template marker (`{{`), and a warning when the K3s release is out of support.
+    /// Exits 1 when there is an error (with --strict, a warning too).
     ///
     /// Examples:
     ///

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use korral_cluster::generate::{self, Options, Plan, STATE_FILE};
-use korral_cluster::{Severity, has_errors, load, validate};
+use korral_cluster::{LoadError, Severity, has_errors, load, validate, validate_text};
 
 use crate::commands::{ExitStatus, InputError};
 use crate::printer::Printer;
@@ -32,8 +32,22 @@ pub struct GenerateArgs {
 }
 
 pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
-    let loaded = load(&args.path)
-        .map_err(|err| InputError(anyhow!("{err}\nfix it and run korral generate again")))?;
+    let loaded = match load(&args.path) {
+        Ok(loaded) => loaded,
+        Err(err @ LoadError::Read { .. }) => return Err(InputError(anyhow!(err)).into()),
+        Err(LoadError::Invalid(_)) => {
+            // Every problem of the file, not only the first the parser met.
+            let text = std::fs::read_to_string(&args.path)?;
+            let found = validate_text(&args.path.display().to_string(), &text);
+            let list: Vec<String> = found.iter().map(ToString::to_string).collect();
+            return Err(InputError(anyhow!(
+                "{}\nfix {} and run korral generate again",
+                list.join("\n"),
+                if found.len() == 1 { "it" } else { "them" }
+            ))
+            .into());
+        }
+    };
     let diagnostics = validate(&loaded);
     // Each diagnostic says its own severity: `file:line:column: error: …` and the fix.
     for diagnostic in &diagnostics {
@@ -65,6 +79,22 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
     let tree = generate::generate(&loaded.cluster, &Options { base_dir })
         .map_err(|err| InputError(err.into()))?;
     let plan = Plan::new(&tree, &out)?;
+    if !plan.ignored.is_empty() {
+        // These came from a file anyone with commit access can write: shown escaped.
+        let ignored: Vec<String> = plan
+            .ignored
+            .iter()
+            .map(|path| format!("`{}`", korral_core::terminal::escape(path)))
+            .collect();
+        Printer::warn(format!(
+            "ignored {} of {} that {} not inside `{}`: {}; korral never reads or deletes files outside its output folder",
+            plural(ignored.len(), "path"),
+            out.join(STATE_FILE).display(),
+            if ignored.len() == 1 { "is" } else { "are" },
+            out.display(),
+            ignored.join(", ")
+        ));
+    }
     let kept: Vec<&str> = plan
         .hand_edited()
         .map(|entry| entry.path.as_str())
@@ -108,10 +138,14 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn files(count: usize) -> String {
+    plural(count, "file")
+}
+
+fn plural(count: usize, word: &str) -> String {
     if count == 1 {
-        "1 file".to_owned()
+        format!("1 {word}")
     } else {
-        format!("{count} files")
+        format!("{count} {word}s")
     }
 }
 

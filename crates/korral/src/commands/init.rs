@@ -22,9 +22,10 @@ pub struct InitArgs {
     #[arg(short, long)]
     pub interactive: bool,
 
-    /// The file to write.
-    #[arg(short, long, value_name = "PATH", default_value = "cluster.yaml")]
-    pub output: PathBuf,
+    /// The file to write. (`-o` is the output format on every korral command, as in
+    /// kubectl, so the file is `--out`.)
+    #[arg(long = "out", value_name = "FILE", default_value = "cluster.yaml")]
+    pub out: PathBuf,
 
     /// Overwrite the file if it exists.
     #[arg(long)]
@@ -34,7 +35,7 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// The K3s release, e.g. v1.31.4+k3s1.
+    /// The K3s release, e.g. v1.35.2+k3s1.
     #[arg(long, value_name = "VERSION")]
     pub k3s_version: Option<String>,
 
@@ -56,10 +57,10 @@ struct Answers {
 }
 
 pub fn init(args: &InitArgs) -> anyhow::Result<ExitStatus> {
-    if args.output.exists() && !args.force {
+    if args.out.exists() && !args.force {
         return Err(InputError(anyhow!(
-            "`{}` exists; pass --force to overwrite it, or -o to write elsewhere",
-            args.output.display()
+            "`{}` exists; pass --force to overwrite it, or --out FILE to write elsewhere",
+            args.out.display()
         ))
         .into());
     }
@@ -87,7 +88,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitStatus> {
     };
     let template =
         korral_cluster::template(&answers.template).map_err(|err| InputError(anyhow!(err)))?;
-    let file = args.output.display().to_string();
+    let file = args.out.display().to_string();
     let mut text = template.text.to_owned();
     for (key, value) in [
         ("metadata.name", &answers.name),
@@ -110,7 +111,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitStatus> {
         ))
         .into());
     }
-    edit::write_atomically(&args.output, text.as_bytes())
+    edit::write_atomically(&args.out, text.as_bytes())
         .with_context(|| format!("cannot write `{file}`"))?;
     Printer::note(format!(
         "wrote {file} from template {}; next: `korral validate {file}`, then `korral generate {file}`",
@@ -165,7 +166,7 @@ fn ask(args: &InitArgs) -> anyhow::Result<Answers> {
         if names::k3s_version(version) {
             Ok(())
         } else {
-            Err("write a K3s release tag, vX.Y.Z+k3sN (e.g. v1.31.4+k3s1)".to_owned())
+            Err("write a K3s release tag, vX.Y.Z+k3sN (e.g. v1.35.2+k3s1)".to_owned())
         }
     };
     let node_name: Check =

@@ -10,6 +10,7 @@ use korral_cluster::discover::{self, Peer};
 use korral_cluster::edit::{EditError, Edited};
 use korral_cluster::spec::{Gpu, GpuVendor, Node, Reserved, Role, Ssh, TimeSlicing};
 use korral_cluster::{LoadError, Loaded};
+use korral_core::terminal::escape;
 
 use crate::cli::ReportFormat;
 use crate::commands::{ExitStatus, InputError};
@@ -143,7 +144,8 @@ pub fn node(args: &NodeArgs) -> anyhow::Result<ExitStatus> {
             let edited = config::add_node(&loaded, node).map_err(refused)?;
             written(&edited, &args.file.config)?;
             Printer::note(format!(
-                "added node {name} to {}",
+                "added node {} to {}",
+                escape(&name),
                 args.file.config.display()
             ));
         }
@@ -152,7 +154,7 @@ pub fn node(args: &NodeArgs) -> anyhow::Result<ExitStatus> {
             written(&edited, &args.file.config)?;
             Printer::note(format!(
                 "removed {} from {}",
-                names.join(", "),
+                escape(&names.join(", ")),
                 args.file.config.display()
             ));
         }
@@ -315,12 +317,19 @@ fn list(loaded: &Loaded, output: ReportFormat) -> anyhow::Result<()> {
     })
 }
 
-/// Columns separated by three spaces, as kubectl prints them.
+/// Columns separated by three spaces, as kubectl prints them. Cells hold names and
+/// addresses from cluster.yaml or `tailscale status --json`: escaped, so that none can
+/// move the cursor, retitle the window or draw a line of its own.
 fn table<const N: usize>(
     out: &mut dyn Write,
     header: &[&str; N],
     rows: &[[String; N]],
 ) -> anyhow::Result<()> {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| escape(&cell).into_owned()))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(str::len);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -371,11 +380,17 @@ fn discover_nodes(
                 })
                 .ok_or_else(|| {
                     InputError(anyhow!(
-                        "`{host}` is not on the tailnet; `korral node discover` lists the machines"
+                        "`{}` is not on the tailnet; `korral node discover` lists the machines",
+                        escape(host)
                     ))
                 })?;
             if let Some(node) = &peer.node {
-                return Err(InputError(anyhow!("`{host}` is already node `{node}`")).into());
+                return Err(InputError(anyhow!(
+                    "`{}` is already node `{}`",
+                    escape(host),
+                    escape(node)
+                ))
+                .into());
             }
             let node = discover::as_worker(peer).map_err(|err| InputError(anyhow!(err)))?;
             let edited = config::add_node(&current, node).map_err(refused)?;
@@ -386,7 +401,7 @@ fn discover_nodes(
         written(&edited, config_path)?;
         Printer::note(format!(
             "added {} to {} as workers",
-            args.add.join(", "),
+            escape(&args.add.join(", ")),
             config_path.display()
         ));
         return Ok(ExitStatus::Success);

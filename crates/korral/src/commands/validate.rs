@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use clap::ValueEnum;
 use korral_cluster::{Diagnostic, LoadError, Severity};
+use korral_core::terminal::escape;
 
 use crate::commands::{ExitStatus, InputError};
 use crate::printer::Printer;
@@ -35,11 +36,14 @@ pub enum ValidateFormat {
 }
 
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
-    let diagnostics = match korral_cluster::load(&args.path) {
-        Ok(loaded) => korral_cluster::validate(&loaded),
-        Err(LoadError::Invalid(diagnostic)) => vec![*diagnostic],
-        Err(err @ LoadError::Read { .. }) => return Err(InputError(anyhow!(err)).into()),
-    };
+    let text = std::fs::read_to_string(&args.path).map_err(|source| {
+        InputError(anyhow!(LoadError::Read {
+            path: args.path.clone(),
+            source
+        }))
+    })?;
+    // Every problem at once: schema problems one after another, then the semantic ones.
+    let diagnostics = korral_cluster::validate_text(&args.path.display().to_string(), &text);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let printer = Printer::new(None);
@@ -79,21 +83,22 @@ fn text(
         } else {
             anstyle::Style::new()
         };
+        // Messages repeat values of the file: escaped, so that none can drive the terminal.
         write!(
             out,
             "{}:{}:{}: {}{word}{}: ",
-            diagnostic.file,
+            escape(&diagnostic.file),
             diagnostic.line,
             diagnostic.column,
             style.render(),
             style.render_reset()
         )?;
         if !diagnostic.path.is_empty() {
-            write!(out, "{}: ", diagnostic.path)?;
+            write!(out, "{}: ", escape(&diagnostic.path))?;
         }
-        writeln!(out, "{}", diagnostic.message)?;
+        writeln!(out, "{}", escape(&diagnostic.message))?;
         if !diagnostic.fix.is_empty() {
-            writeln!(out, "  fix: {}", diagnostic.fix)?;
+            writeln!(out, "  fix: {}", escape(&diagnostic.fix))?;
         }
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -295,3 +295,34 @@ fn provision_exits_1_and_says_why_when_a_host_fails() {
     assert_eq!(summary[0]["host"], "dev1");
     assert_eq!(summary[0]["failed"], 1);
 }
+
+#[test]
+fn a_state_file_naming_files_outside_the_output_folder_is_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("generated");
+    generate_into(&out);
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    // The state file is committed with the output: anyone may write paths into it.
+    let state_path = out.join(".korral/generated.json");
+    let state = std::fs::read_to_string(&state_path).unwrap().replacen(
+        "\"files\": {",
+        "\"files\": {\n    \"../victim.txt\": \"00\",\n    \"/etc/hostname\": \"00\",",
+        1,
+    );
+    std::fs::write(&state_path, state).unwrap();
+
+    let output = generate(&out, &["--dry-run", "--force"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stdout(&output).contains("keep me"), "{}", stdout(&output));
+    let output = generate(&out, &["--force"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warning = stderr(&output);
+    assert!(
+        warning.contains("warning: ignored 2 paths of")
+            && warning.contains("`../victim.txt`")
+            && warning.contains("`/etc/hostname`"),
+        "{warning}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+}
