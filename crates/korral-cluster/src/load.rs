@@ -131,10 +131,12 @@ pub(crate) fn options() -> serde_saphyr::Options {
 fn message(err: &serde_saphyr::Error) -> String {
     let text = err.without_snippet().to_string();
     let text = text.lines().next().unwrap_or_default();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text.to_owned(),
-    }
+    let text = match text.rfind(" at line ") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    // No Rust type names or parser options: the user edits YAML, not korral's structs.
+    korral_core::plain_parse_message(text)
 }
 
 /// The fix for a message of the parser or of serde.
@@ -160,6 +162,31 @@ mod tests {
     use crate::spec::SecretRef;
 
     const MINIMAL: &str = "apiVersion: korral.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: dev\nspec:\n  k3s:\n    version: v1.31.4+k3s1\n  nodes:\n    - name: cp1\n      address: 10.0.0.1\n      role: control-plane\n";
+
+    #[test]
+    fn parse_errors_name_no_rust_types_or_parser_options() {
+        for (from, to) in [
+            ("  k3s:\n", "  k3s:\n    version: a\n"),
+            (
+                "      role: control-plane\n",
+                "      role: [control-plane]\n",
+            ),
+            ("  nodes:\n", "  nodes: 5\n  xnodes:\n"),
+        ] {
+            let err = Loaded::parse("c.yaml", &MINIMAL.replacen(from, to, 1)).unwrap_err();
+            let shown = err.to_string();
+            for jargon in [
+                "DuplicateKeyPolicy",
+                "Options",
+                "struct ",
+                "enum ",
+                "externally tagged",
+                "sequence start",
+            ] {
+                assert!(!shown.contains(jargon), "{jargon} in {shown}");
+            }
+        }
+    }
 
     #[test]
     fn a_file_reads_with_its_positions() {

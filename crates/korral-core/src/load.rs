@@ -554,7 +554,9 @@ fn not_manifests(path: &Path) -> Option<String> {
             Some("Helm chart metadata, not an object; render the chart with `--helm`".to_owned())
         }
         _ if (name.starts_with("values")
-            && (name.ends_with(".yaml") || name.ends_with(".yml")))
+            && Path::new(name).extension().is_some_and(|ext| {
+                ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml")
+            }))
             || name == "values.schema.json" =>
         {
             Some(

@@ -277,21 +277,44 @@ pub enum Command {
 }
 
 /// Where objects come from.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct SourceArgs {
     /// A manifest file, a folder (read recursively for .yaml, .yml and .json) or a
     /// `kubectl get -o yaml|json` dump; `-` reads standard input. Repeatable. Without
-    /// it, korral reads the cluster of the kubeconfig's current context.
+    /// it (or -k, --helm), korral reads the cluster of the kubeconfig's current
+    /// context. In a folder, `kustomization.yaml` and Helm's `Chart.yaml` and
+    /// `values*.yaml` are recognised and skipped, and a Helm chart (`Chart.yaml` beside
+    /// `templates/`) is not read: use -k or --helm for those.
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub files: Vec<PathBuf>,
 
+    /// Leave out the files and folders under a -f folder whose path matches (`*`, `?`,
+    /// `**`; without `/` it matches any one name, as in .gitignore: `--exclude
+    /// '*.json' --exclude 'overlays/*/secrets'`). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Read what a kustomization builds, through `kubectl kustomize DIR` (kubectl must
+    /// be installed). Repeatable; combines with -f.
+    #[arg(short = 'k', long = "kustomize", value_name = "DIR")]
+    pub kustomize: Vec<PathBuf>,
+
+    /// Read what a Helm chart renders, through `helm template CHART` (helm must be
+    /// installed; with -n, the release namespace). Combines with -f.
+    #[arg(long, value_name = "CHART")]
+    pub helm: Option<String>,
+
+    /// Values for --helm (`helm template --values FILE`). Repeatable.
+    #[arg(long = "values", value_name = "FILE", requires = "helm")]
+    pub values: Vec<PathBuf>,
+
     /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config, else the
     /// in-cluster service account).
-    #[arg(long, value_name = "FILE", conflicts_with = "files")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "kustomize", "helm"])]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use.
-    #[arg(long, value_name = "NAME", conflicts_with = "files")]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["files", "kustomize", "helm"])]
     pub context: Option<String>,
 
     /// How long one request to the API server may take (kubectl's flag): `30s`, `2m`,
@@ -301,6 +324,14 @@ pub struct SourceArgs {
     pub request_timeout: Duration,
 }
 
+impl SourceArgs {
+    /// Whether the objects come from files or rendered manifests rather than a live
+    /// cluster.
+    pub fn is_offline(&self) -> bool {
+        !self.files.is_empty() || !self.kustomize.is_empty() || self.helm.is_some()
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct TopologyArgs {
     #[command(flatten)]
@@ -308,7 +339,8 @@ pub struct TopologyArgs {
 
     /// Only this namespace (and the cluster-scoped objects its objects relate to).
     /// Files show every namespace unless this narrows them; a live cluster shows the
-    /// context's namespace unless -A.
+    /// context's namespace unless -A. With files, objects that name no namespace are
+    /// placed in NS, as `kubectl apply -n NS -f` places them.
     #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
 
@@ -316,13 +348,13 @@ pub struct TopologyArgs {
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
 
-    /// Read the live cluster (the default without -f).
-    #[arg(long, conflicts_with = "files")]
+    /// Read the live cluster (the default without -f, -k or --helm).
+    #[arg(long, conflicts_with_all = ["files", "kustomize", "helm"])]
     pub live: bool,
 
     /// Keep watching the live cluster and print each change to the graph (nodes and
     /// edges added and removed) as it happens. Ctrl-C stops.
-    #[arg(long, conflicts_with = "files")]
+    #[arg(long, conflicts_with_all = ["files", "kustomize", "helm"])]
     pub watch: bool,
 
     /// Start from the objects whose labels match, as kubectl's -l
@@ -342,7 +374,7 @@ pub struct TopologyArgs {
 
     /// Only these relations (comma-separated): owns, selects, mounts, env, pulls-with,
     /// runs-as, runs-on, bound-to, class, routes-to, tls, scales, endpoints, targets,
-    /// binds, grants.
+    /// binds, grants, attaches-to.
     #[arg(long = "relation", value_name = "R,…", value_delimiter = ',')]
     pub relations: Vec<String>,
 
@@ -370,7 +402,8 @@ pub struct StatusArgs {
     pub source: SourceArgs,
 
     /// Only this namespace (nodes are always shown). A live cluster is read in every
-    /// namespace unless this narrows it.
+    /// namespace unless this narrows it. With files, objects that name no namespace
+    /// are placed in NS, as `kubectl apply -n NS -f` places them.
     #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
 

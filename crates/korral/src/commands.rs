@@ -17,8 +17,6 @@ mod top;
 mod topology;
 pub mod validate;
 
-use std::io::Write;
-
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};

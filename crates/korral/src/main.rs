@@ -83,7 +83,9 @@ mod tests {
     #[test]
     fn a_broken_pipe_under_context_or_a_library_error_is_found() {
         let pipe = || std::io::Error::from(std::io::ErrorKind::BrokenPipe);
-        assert!(is_broken_pipe(&anyhow::Error::new(pipe()).context("writing")));
+        assert!(is_broken_pipe(
+            &anyhow::Error::new(pipe()).context("writing")
+        ));
         let wrapped = ShowsItsSource { source: pipe() };
         assert!(is_broken_pipe(&anyhow::Error::new(wrapped).context("x")));
         let other = std::io::Error::from(std::io::ErrorKind::NotFound);

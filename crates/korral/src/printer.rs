@@ -221,9 +221,16 @@ impl Piece {
         let Some(whole) = bytes.get(..len) else {
             // Wait for the rest only if what is here can still be a character.
             let continues = bytes[1..].iter().all(|b| b & 0xc0 == 0x80);
-            return if continues { Self::Unfinished } else { Self::Invalid };
+            return if continues {
+                Self::Unfinished
+            } else {
+                Self::Invalid
+            };
         };
-        match std::str::from_utf8(whole).ok().and_then(|s| s.chars().next()) {
+        match std::str::from_utf8(whole)
+            .ok()
+            .and_then(|s| s.chars().next())
+        {
             Some(c) if is_unsafe(c) => Self::Escape(c, len),
             Some(_) => Self::Pass(len),
             None => Self::Invalid,
@@ -364,12 +371,18 @@ mod tests {
     fn an_unfinished_sequence_at_the_end_is_written_out() {
         assert_eq!(guarded(b"a\x1b[31", true, 2), "a\\e[31");
         assert_eq!(guarded(b"a\x1b", true, 1), "a\\e");
-        assert_eq!(guarded("é".as_bytes().get(..1).unwrap(), true, 1), "\u{fffd}");
+        assert_eq!(
+            guarded("é".as_bytes().get(..1).unwrap(), true, 1),
+            "\u{fffd}"
+        );
     }
 
     #[test]
     fn bytes_that_are_not_utf8_become_replacement_characters() {
-        assert_eq!(guarded_in_any_split(b"a\x9bb\xffc", true), "a\u{fffd}b\u{fffd}c");
+        assert_eq!(
+            guarded_in_any_split(b"a\x9bb\xffc", true),
+            "a\u{fffd}b\u{fffd}c"
+        );
     }
 
     #[test]

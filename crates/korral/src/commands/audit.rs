@@ -246,7 +246,7 @@ pub fn audit(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
         .count();
 
     let report = run_audit(&set, &options);
-    if !args.source.files.is_empty() && report.summary.objects == 0 && malformed == 0 {
+    if args.source.is_offline() && report.summary.objects == 0 && malformed == 0 {
         // `helm template … | korral audit -f -` after a failed helm must not pass CI.
         let named: Vec<String> = args
             .source
@@ -302,7 +302,7 @@ pub fn audit(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
 /// The objects to audit: the live cluster (whose version becomes the default target)
 /// or the files.
 fn read(args: &AuditArgs, options: &mut Options) -> anyhow::Result<ObjectSet> {
-    if args.source.files.is_empty() {
+    if !args.source.is_offline() {
         let runtime = source::runtime()?;
         let (set, version) = runtime.block_on(async {
             let scope = args
@@ -322,8 +322,14 @@ fn read(args: &AuditArgs, options: &mut Options) -> anyhow::Result<ObjectSet> {
     } else {
         // A malformed document costs only itself: the rest is audited, the document is
         // named on stderr, and the exit status is 2 once the report is out.
-        let loader = Loader::new().skip_malformed();
-        let set = if args.source.files.len() == 1 && args.source.files[0].as_os_str() == "-" {
+        // `-n` places objects that name no namespace, as `kubectl apply -n NS -f`;
+        // `--exclude`, `-k` and `--helm` as for every offline command.
+        let loader = source::loader(&args.source, args.namespace.as_deref())?.skip_malformed();
+        let set = if args.source.files.len() == 1
+            && args.source.files[0].as_os_str() == "-"
+            && args.source.kustomize.is_empty()
+            && args.source.helm.is_none()
+        {
             // Standard input is kept, to find the lines of fields in it.
             let mut text = String::new();
             std::io::stdin()
@@ -335,10 +341,7 @@ fn read(args: &AuditArgs, options: &mut Options) -> anyhow::Result<ObjectSet> {
             options.texts.insert("<stdin>".to_owned(), text);
             set
         } else {
-            loader
-                .paths(&args.source.files)
-                .load()
-                .map_err(|e| InputError(e.into()))?
+            loader.load().map_err(|e| InputError(e.into()))?
         };
         for warning in set.warnings() {
             Printer::warn(escape(&warning.to_string()));

@@ -66,7 +66,7 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
     };
     let format = args.output;
 
-    if !args.source.files.is_empty() {
+    if args.source.is_offline() {
         let set = source::files(&args.source)?;
         print(&lines(set.objects(), &filter), format)?;
         return Ok(ExitStatus::Success);

@@ -52,10 +52,10 @@ const PALETTE: [anstyle::AnsiColor; 6] = [
 pub fn logs(args: &LogsArgs) -> anyhow::Result<ExitStatus> {
     let (grep, selector, options) = parse_options(args)?;
     let source = SourceArgs {
-        files: Vec::new(),
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         request_timeout: args.request_timeout,
+        ..SourceArgs::default()
     };
     let color = Printer::new(None).color();
 

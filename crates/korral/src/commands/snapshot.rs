@@ -14,10 +14,10 @@ const REDACTED: &str = "korral.io/redacted";
 
 pub fn snapshot(args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
     let source = SourceArgs {
-        files: Vec::new(),
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         request_timeout: args.request_timeout,
+        ..SourceArgs::default()
     };
     let runtime = source::runtime()?;
     let set = runtime.block_on(async {

@@ -19,7 +19,7 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let event_window = duration(&args.events_since)
         .context("--events-since")
         .map_err(InputError)?;
-    let (set, mut options, api) = if args.source.files.is_empty() {
+    let (set, mut options, api, malformed) = if !args.source.is_offline() {
         let runtime = source::runtime()?;
         runtime
             .block_on(async {
@@ -45,15 +45,15 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
                     server: live.client.server().to_owned(),
                     version: version.git_version,
                 };
-                anyhow::Ok((set, Options::live(), Some(api)))
+                anyhow::Ok((set, Options::live(), Some(api), 0))
             })
             // Nothing was checked (no kubeconfig, the cluster unreachable, credentials
             // refused): exit 2, so that 1 always means "checked, and unhealthy".
             .map_err(InputError)?
     } else {
-        let set = source::files(&args.source)?;
-        let options = Options::for_snapshot(&set);
-        (set, options, None)
+        let files = source::offline(&args.source, args.namespace.as_deref())?;
+        let options = Options::for_snapshot(&files.set);
+        (files.set, options, None, files.malformed)
     };
     options.pending_after = pending_after;
     options.event_window = event_window;
@@ -70,11 +70,14 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
         }
         Ok(())
     })?;
-    Ok(if report.healthy {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Findings
-    })
+    source::finish(
+        malformed,
+        if report.healthy {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Findings
+        },
+    )
 }
 
 fn new_table(header: &[&str]) -> Table {
@@ -83,6 +86,23 @@ fn new_table(header: &[&str]) -> Table {
         .load_style(presets::NOTHING)
         .set_header(header.iter().copied());
     table
+}
+
+/// A table with a SOURCE column (`file:line`) when the report was read from files.
+fn sourced_table(header: &[&str], sourced: bool) -> Table {
+    let mut header = header.to_vec();
+    if sourced {
+        header.push("SOURCE");
+    }
+    new_table(&header)
+}
+
+/// A row, with its source when the table has a SOURCE column.
+fn sourced_row(mut cells: Vec<String>, source: Option<&String>, sourced: bool) -> Vec<String> {
+    if sourced {
+        cells.push(source.map_or_else(String::new, |s| escape(s).into_owned()));
+    }
+    cells
 }
 
 fn section(out: &mut dyn Write, title: &str, table: &Table) -> std::io::Result<()> {
@@ -119,14 +139,19 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         section(out, &title, &table)?;
     }
     if !report.workloads.is_empty() {
-        let mut table = new_table(&["NAMESPACE", "KIND", "NAME", "READY"]);
+        let sourced = report.workloads.iter().any(|w| w.source.is_some());
+        let mut table = sourced_table(&["NAMESPACE", "KIND", "NAME", "READY"], sourced);
         for w in &report.workloads {
-            table.add_row([
-                escape(&w.namespace),
-                escape(&w.kind),
-                escape(&w.name),
-                format!("{}/{}", w.ready, w.desired).into(),
-            ]);
+            table.add_row(sourced_row(
+                vec![
+                    escape(&w.namespace).into_owned(),
+                    escape(&w.kind).into_owned(),
+                    escape(&w.name).into_owned(),
+                    format!("{}/{}", w.ready, w.desired),
+                ],
+                w.source.as_ref(),
+                sourced,
+            ));
         }
         section(out, "WORKLOADS SHORT OF REPLICAS", &table)?;
     }
@@ -192,6 +217,26 @@ fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::R
         section(
             out,
             &format!("WARNING EVENTS (last {events_since})"),
+            &table,
+        )?;
+    }
+    if !report.not_deployed.is_empty() {
+        let sourced = report.not_deployed.iter().any(|o| o.source.is_some());
+        let mut table = sourced_table(&["NAMESPACE", "KIND", "NAME"], sourced);
+        for o in &report.not_deployed {
+            table.add_row(sourced_row(
+                vec![
+                    escape(&o.namespace).into_owned(),
+                    escape(&o.kind).into_owned(),
+                    escape(&o.name).into_owned(),
+                ],
+                o.source.as_ref(),
+                sourced,
+            ));
+        }
+        section(
+            out,
+            "NOT DEPLOYED (no status recorded; health unknown)",
             &table,
         )?;
     }

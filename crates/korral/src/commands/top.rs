@@ -70,10 +70,10 @@ fn quantity(map: &BTreeMap<String, String>, key: &str) -> f64 {
 
 pub fn top(args: &TopArgs) -> anyhow::Result<ExitStatus> {
     let source = SourceArgs {
-        files: Vec::new(),
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         request_timeout: args.request_timeout,
+        ..SourceArgs::default()
     };
     let kind = match args.what {
         TopWhat::Nodes => "NodeMetrics",

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, anyhow};
 use futures::StreamExt;
+use korral_core::terminal::escape;
 use korral_core::{LabelSelector, ObjectSet};
 use korral_kube::WatchEvent;
 use korral_topology::{
@@ -28,10 +29,11 @@ pub fn topology(args: &TopologyArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
 
-    let live = args.live || args.watch || args.source.files.is_empty();
+    let live = args.live || args.watch || !args.source.is_offline();
     if !live {
-        let set = source::files(&args.source)?;
-        return render(args, &set, &view, format, &printer);
+        let files = source::offline(&args.source, args.namespace.as_deref())?;
+        let status = render(args, &files.set, &view, format, &printer)?;
+        return files.finish(status);
     }
 
     let runtime = source::runtime()?;
@@ -68,8 +70,16 @@ fn render(
     let graph = if view.is_everything() {
         graph
     } else {
-        view.apply(&graph, set)
-            .map_err(|err| InputError(err.into()))?
+        let narrowed = view
+            .apply(&graph, set)
+            .map_err(|err| InputError(err.into()))?;
+        if narrowed.nodes().is_empty() && !set.is_empty() {
+            Printer::warn(format!(
+                "nothing in the input matches {}; the output is empty",
+                filters(args)
+            ));
+        }
+        narrowed
     };
     let color = printer.color();
     printer.emit(|out| {
@@ -181,6 +191,24 @@ fn print_diff(diff: &GraphDiff, json: bool) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// The filters of the view, as the user wrote them.
+fn filters(args: &TopologyArgs) -> String {
+    let mut shown = Vec::new();
+    if let Some(ns) = &args.namespace {
+        shown.push(format!("-n {}", escape(ns)));
+    }
+    if let Some(selector) = &args.selector {
+        shown.push(format!("-l {}", escape(selector)));
+    }
+    if let Some(focus) = &args.focus {
+        shown.push(format!("--focus {}", escape(focus)));
+    }
+    if !args.relations.is_empty() {
+        shown.push(format!("--relation {}", escape(&args.relations.join(","))));
+    }
+    shown.join(" ")
 }
 
 fn view(args: &TopologyArgs) -> anyhow::Result<View> {

@@ -36,14 +36,14 @@ pub enum ValidateFormat {
 }
 
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
-    let text = std::fs::read_to_string(&args.path).map_err(|source| {
+    let contents = std::fs::read_to_string(&args.path).map_err(|source| {
         InputError(anyhow!(LoadError::Read {
             path: args.path.clone(),
             source
         }))
     })?;
     // Every problem at once: schema problems one after another, then the semantic ones.
-    let diagnostics = korral_cluster::validate_text(&args.path.display().to_string(), &text);
+    let diagnostics = korral_cluster::validate_text(&args.path.display().to_string(), &contents);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let printer = Printer::new(None);

@@ -205,7 +205,7 @@ apiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: shop}\n";
             "{input}: {err}"
         );
         assert!(
-            err.contains("1 malformed document was skipped"),
+            err.contains("1 malformed document or pod spec (named above) could not be judged"),
             "{input}: {err}"
         );
         // The rest is audited all the same.
@@ -443,7 +443,7 @@ fn a_real_shaped_repository_is_judged_document_by_document() {
         .unwrap();
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{err}");
-    assert!(err.contains("values-broken.yaml:"), "{err}");
+    assert!(err.contains("configmap-broken.yaml:"), "{err}");
     assert!(
         err.contains("Job `ingress-nginx-admission-patch`")
             && err.contains("`apiVersion: batch/v1`"),

@@ -139,7 +139,7 @@ fn init_on_a_terminal_asks_and_asks_again_after_a_wrong_answer() {
     terminal.keys(&["Lab", "Enter"]);
     terminal.wait_for("a cluster name may hold only lowercase letters");
     terminal.keys(&["lab", "Enter"]);
-    terminal.wait_for("K3s version [v1.31.4+k3s1]");
+    terminal.wait_for("K3s version [v1.35.2+k3s1]");
     terminal.keys(&["Enter"]);
     terminal.wait_for("First control plane's name [cp1]");
     terminal.keys(&["Enter"]);
@@ -547,7 +547,10 @@ fn validate_refuses_template_markers_shell_characters_and_line_breaks_with_line_
         assert!(found, "no error at line {line} for {path}:\n{out}");
     }
     // Every error says how to fix it; the line break is shown escaped, never printed.
-    let errors = out.lines().filter(|l| l.contains(": error: ")).count();
+    let errors = out
+        .lines()
+        .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
+        .count();
     let fixes = out.lines().filter(|l| l.starts_with("  fix: ")).count();
     assert_eq!(errors, fixes, "{out}");
     assert!(!out.contains("traefik\nExecStartPre"), "{out}");
@@ -572,9 +575,11 @@ fn ssh_user_must_be_a_unix_login_name() {
         std::fs::write(dir.path().join("cluster.yaml"), &text).unwrap();
         let output = run(dir.path(), &["validate"]);
         assert_eq!(output.status.code(), Some(1), "{user}");
+        let line = text.lines().position(|l| l.contains("ssh: {")).unwrap() + 1;
         assert!(
-            stdout(&output)
-                .contains("cluster.yaml:13:20: error: spec.nodes[0].ssh.user: login name"),
+            stdout(&output).contains(&format!(
+                "cluster.yaml:{line}:20: error: spec.nodes[0].ssh.user: login name"
+            )),
             "{user}: {}",
             stdout(&output)
         );

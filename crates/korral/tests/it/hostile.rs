@@ -41,7 +41,8 @@ impl Hostile {
 fn status_against_a_server_that_never_answers_ends_at_the_request_timeout() {
     let hostile = Hostile::start("/", Answer::Silent);
     let output = hostile.korral(&["status", "--request-timeout", "1s"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // Nothing was checked: 2, never 1 ("checked, and unhealthy").
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let text = stderr(&output);
     assert!(
         text.contains(&format!(
@@ -67,7 +68,7 @@ fn topology_against_a_trickling_server_ends_at_the_request_timeout() {
 fn snapshot_of_a_list_that_never_ends_stops_and_says_why() {
     let hostile = Hostile::start("/api/v1/pods", Answer::RepeatedContinue);
     let out = hostile.dir.path().join("snap.json");
-    let output = hostile.korral(&["snapshot", "-o", out.to_str().unwrap()]);
+    let output = hostile.korral(&["snapshot", "--out", out.to_str().unwrap()]);
     let text = stderr(&output);
     assert!(
         text.contains("sent a `continue` token it had sent before (page 2): the list would never end; it is stopped; `pods` is left out"),
@@ -132,7 +133,7 @@ fn a_failing_exec_plugin_leaks_no_secret() {
     );
     std::fs::write(hostile.dir.path().join("config"), kubeconfig).unwrap();
     let output = hostile.korral(&["status"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let text = format!(
         "{}{}",
         stderr(&output),

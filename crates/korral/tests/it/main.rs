@@ -3,6 +3,8 @@
 //! - `topology`: `korral topology` on the bundled example cluster, files, stdin and
 //!   bad input.
 //! - `status`: `korral status` on dumps, healthy and not.
+//! - `offline`: topology and status on manifests as repositories hold them: -n, no
+//!   status, duplicates, broken files, --exclude, -k and --helm, empty input.
 //! - `live`: the same commands against the Kubernetes API test server, through a
 //!   real kubeconfig: status, topology, --watch, contexts and access errors.
 //! - `events`: `korral events` filters, offline and live with --watch.
@@ -26,6 +28,7 @@ mod hostile;
 mod keys;
 mod live;
 mod logs;
+mod offline;
 mod pipe;
 mod status;
 mod topology;

@@ -40,15 +40,25 @@ fn read_a_little(args: &[&str]) -> Output {
 
 fn korral_command(args: &[&str]) -> Command {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("korral"));
-    command.args(args).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    command
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
     command
 }
 
 fn assert_quiet_success(output: &Output, what: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{what}: {:?}\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "{what}: {:?}\n{stderr}",
+        output.status
+    );
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
-    assert!(stderr.is_empty(), "{what}: nothing to say on stderr: {stderr}");
+    assert!(
+        stderr.is_empty(),
+        "{what}: nothing to say on stderr: {stderr}"
+    );
 }
 
 #[test]
@@ -164,7 +174,10 @@ fn a_file_name_in_a_warning_cannot_drive_the_terminal() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("warning"), "{stderr}");
-    assert!(stderr.contains("pwned"), "the file is named, escaped: {stderr}");
+    assert!(
+        stderr.contains("pwned"),
+        "the file is named, escaped: {stderr}"
+    );
     assert_no_terminal_control(&run.stderr, "warning");
 }
 
@@ -175,6 +188,9 @@ fn a_file_name_in_an_error_cannot_drive_the_terminal() {
     let run = korral_in_colour(&["topology", "-f", name], dir.path());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("pwned"), "the file is named, escaped: {stderr}");
+    assert!(
+        stderr.contains("pwned"),
+        "the file is named, escaped: {stderr}"
+    );
     assert_no_terminal_control(&run.stderr, "error");
 }

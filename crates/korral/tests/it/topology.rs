@@ -106,7 +106,7 @@ fn namespace_and_focus_narrow_the_view() {
 }
 
 #[test]
-fn malformed_input_exits_2_with_the_position_and_no_output() {
+fn malformed_input_exits_2_with_the_position_after_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("good.yaml"),
@@ -124,9 +124,14 @@ fn malformed_input_exits_2_with_the_position_and_no_output() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty(), "no partial output");
+    assert!(
+        stdout(&output).contains("ConfigMap a"),
+        "the good file is drawn: {}",
+        stdout(&output)
+    );
     let err = stderr(&output);
     assert!(err.contains("zbad.yaml:5:"), "{err}");
+    assert!(err.contains("skipped a malformed document"), "{err}");
 }
 
 #[test]
