@@ -323,6 +323,7 @@ impl Output {
 }
 
 #[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // `None` on platforms without inode numbers
 fn id(_path: &Path, metadata: &fs::Metadata) -> Option<FileId> {
     use std::os::unix::fs::MetadataExt;
     Some((metadata.dev(), metadata.ino()))

@@ -275,6 +275,7 @@ impl<'a> Scan<'a> {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one match over entry types reads best whole
     pub(crate) fn visit(&mut self, header: &Header, reader: &mut dyn Read) -> Result<()> {
         let index = self.index;
         self.index += 1;

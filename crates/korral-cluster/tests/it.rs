@@ -16,6 +16,13 @@
 //!   loader, dry-run and hand-edited files.
 //! - `props`: property tests: inventory round trip, generate twice, adding a node.
 
+// Test helpers build expected text with `+= &format!(…)` and name pairs alike (`want`/`went`).
+#![allow(
+    clippy::format_push_string,
+    clippy::format_collect,
+    clippy::similar_names
+)]
+
 mod generate {
     pub mod ansible;
     pub mod audit;

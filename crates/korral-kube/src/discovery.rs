@@ -188,6 +188,7 @@ pub async fn discover(client: &Client) -> Result<Discovery> {
 /// `(older, newer)` resources, as `(group, plural)`, that a real API server serves
 /// from one storage under two APIs: every object of one is an object of the other.
 /// `kubectl api-resources` shows both; reading both would read each object twice.
+#[allow(clippy::type_complexity)]
 const SAME_OBJECTS: &[((&str, &str), (&str, &str))] =
     &[(("", "events"), ("events.k8s.io", "events"))];
 

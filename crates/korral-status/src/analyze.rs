@@ -98,6 +98,7 @@ const BAD_WAITING: &[&str] = &[
 /// define an object twice, each definition is reported with its own `file:line`. An
 /// object with no status recorded (a manifest never applied) is listed as not
 /// deployed, neither healthy nor broken.
+#[allow(clippy::too_many_lines)] // one pass over the kinds the report reads, in report order
 pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
     let mut report = Report::default();
     let (mut workloads, mut pods, mut claims, mut jobs) = (0, 0, 0, 0);
@@ -320,6 +321,7 @@ fn workload(object: &Object, kind: &str, source: Option<String>) -> Option<Workl
     })
 }
 
+#[allow(clippy::needless_pass_by_value)] // the source moves into whichever issue is built
 fn pod(object: &Object, options: &Options, source: Option<String>) -> Option<PodIssue> {
     let status = object.raw().parse::<spec::Pod>().unwrap_or_default().status;
     let issue = |reason: &str,

@@ -41,6 +41,7 @@ pub(crate) struct Conditions {
 #[derive(Deserialize, Default)]
 pub(crate) struct Recorded {
     #[serde(default)]
+    #[allow(clippy::zero_sized_map_values)] // only whether `status` has any field matters
     pub status: Option<std::collections::BTreeMap<String, serde::de::IgnoredAny>>,
 }
 

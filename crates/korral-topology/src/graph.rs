@@ -307,7 +307,9 @@ impl Serialize for Graph {
             })
             .collect();
         doc.serialize_field("problems", &problems)?;
-        if !self.folds.is_empty() {
+        if self.folds.is_empty() {
+            doc.skip_field("folded")?;
+        } else {
             let folds: Vec<FoldOut<'_>> = self
                 .folds
                 .iter()
@@ -326,8 +328,6 @@ impl Serialize for Graph {
                 })
                 .collect();
             doc.serialize_field("folded", &folds)?;
-        } else {
-            doc.skip_field("folded")?;
         }
         doc.end()
     }

@@ -35,6 +35,7 @@ impl ClusterIps {
 
 /// Fills in the defaults of an object written through `t` (in its stored shape), on
 /// create (`old` is `None`) or update. Kinds it does not know are left as they are.
+#[allow(clippy::too_many_lines)] // the defaults of a kind, as defaults.go lists them
 pub(crate) fn apply(
     t: &ResourceType,
     object: &mut Value,

@@ -455,6 +455,7 @@ impl Call<'_> {
 
     /// The field manager of a write: `fieldManager`, else the User-Agent up to its
     /// first `/` (`kubectl/v1.33.4 …` is `kubectl`), as a real server names it.
+    #[allow(clippy::unnecessary_wraps)] // `None` when a request names no manager and has no User-Agent
     fn writer(&self) -> Option<String> {
         if let Some(manager) = self.params.get("fieldManager").filter(|m| !m.is_empty()) {
             return Some(manager.to_owned());

@@ -451,6 +451,7 @@ impl Store {
 
     /// Replaces an object with what `change` makes of it, checking the resourceVersion
     /// the result carries (a stale one is a 409 Conflict, none is unconditional).
+    #[allow(clippy::too_many_lines)] // one write, step by step as the apiserver does it
     pub fn update(
         &mut self,
         t: &ResourceType,

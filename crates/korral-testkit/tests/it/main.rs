@@ -14,6 +14,13 @@
 //! - `faults`: injected 401/403/500, dropped watches, unavailable groups, delays.
 //! - `serve`: the `korral-testkit serve` command and the blocking `spawn`.
 
+// Test helpers build expected text with `+= &format!(…)` and name pairs alike (`want`/`went`).
+#![allow(
+    clippy::format_push_string,
+    clippy::format_collect,
+    clippy::similar_names
+)]
+
 mod discovery;
 mod faults;
 mod fidelity;

@@ -42,6 +42,12 @@ pub(super) struct Drawing {
 }
 
 /// The drawing of `graph`, folded as the module docs say.
+#[allow(
+    clippy::too_many_lines,
+    clippy::similar_names,
+    clippy::needless_range_loop,
+    clippy::type_complexity
+)] // the folding steps in order
 pub(super) fn drawing(graph: &Graph) -> Drawing {
     let nodes = graph.nodes();
     let count = nodes.len();
@@ -102,7 +108,7 @@ pub(super) fn drawing(graph: &Graph) -> Drawing {
                     break;
                 }
                 if members.len() >= min && group_of[members[0]].is_none() {
-                    for &m in members.iter() {
+                    for &m in *members {
                         group_of[m] = Some(**key);
                     }
                     boxes -= members.len() - 1;
@@ -140,8 +146,8 @@ pub(super) fn drawing(graph: &Graph) -> Drawing {
     let mut group_size: Vec<usize> = Vec::new();
     for &root in &roots {
         let node = &nodes[root];
-        let index = match group_of[root] {
-            Some(key) => *group_box.entry(key).or_insert_with(|| {
+        let index = if let Some(key) = group_of[root] {
+            *group_box.entry(key).or_insert_with(|| {
                 boxes.push(DrawBox {
                     id: format!(
                         "{}/{}*",
@@ -157,20 +163,19 @@ pub(super) fn drawing(graph: &Graph) -> Drawing {
                 });
                 group_size.push(0);
                 boxes.len() - 1
-            }),
-            None => {
-                boxes.push(DrawBox {
-                    id: node.id.clone(),
-                    kind: node.kind.clone(),
-                    namespace: node.namespace.clone(),
-                    name: node.name.clone(),
-                    detail: None,
-                    layer: Layer::of(&node.kind, node.namespace.is_some()),
-                    problem: false,
-                });
-                group_size.push(0);
-                boxes.len() - 1
-            }
+            })
+        } else {
+            boxes.push(DrawBox {
+                id: node.id.clone(),
+                kind: node.kind.clone(),
+                namespace: node.namespace.clone(),
+                name: node.name.clone(),
+                detail: None,
+                layer: Layer::of(&node.kind, node.namespace.is_some()),
+                problem: false,
+            });
+            group_size.push(0);
+            boxes.len() - 1
         };
         box_of[root] = index;
         group_size[index] += 1;

@@ -122,6 +122,7 @@ fn columns(layers: &[usize], width: f32, height: f32) -> usize {
 }
 
 /// Renders the graph as a standalone SVG document (folded when large; see `draw`).
+#[allow(clippy::too_many_lines)] // the drawing, top to bottom
 pub(super) fn render(graph: &Graph) -> String {
     let drawing = drawing(graph);
     let boxes = &drawing.boxes;

@@ -69,6 +69,7 @@ impl<D: Declare> Declarer<'_, D> {
         self.out.reference(from, relation, r, false);
     }
 
+    #[allow(clippy::too_many_lines)] // one arm per kind that declares references
     fn object(&mut self, index: usize) {
         let object = self.object;
         let namespace = object.namespace();
@@ -98,13 +99,13 @@ impl<D: Declare> Declarer<'_, D> {
             }
             ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
             | ("batch", "Job")
-            | ("", "ReplicationController") => {
-                if !self.managed_by_workload() {
-                    if let Ok(workload) = raw.parse::<refs::Workload>() {
-                        self.pod_spec(index, &workload.spec.template.spec, namespace, None);
-                    }
-                    self.template(index);
+            | ("", "ReplicationController")
+                if !self.managed_by_workload() =>
+            {
+                if let Ok(workload) = raw.parse::<refs::Workload>() {
+                    self.pod_spec(index, &workload.spec.template.spec, namespace, None);
                 }
+                self.template(index);
             }
             ("batch", "CronJob") => {
                 if let Ok(cron) = raw.parse::<refs::CronJob>() {

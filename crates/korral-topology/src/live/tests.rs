@@ -1,3 +1,9 @@
+// Test helpers build expected text with `+= &format!(…)` and name pairs alike (`want`/`went`).
+#![allow(
+    clippy::format_push_string,
+    clippy::format_collect,
+    clippy::similar_names
+)]
 use korral_core::{Loader, Object, ObjectSet};
 use proptest::prelude::*;
 

@@ -1,5 +1,12 @@
 //! korral-topology's integration tests, one binary (see STYLE.md, Tests).
 
+// Test helpers build expected text with `+= &format!(…)` and name pairs alike (`want`/`went`).
+#![allow(
+    clippy::format_push_string,
+    clippy::format_collect,
+    clippy::similar_names
+)]
+
 // The harness: fixtures in, edges and problems out as sorted lines.
 mod util;
 

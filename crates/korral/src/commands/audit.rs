@@ -12,7 +12,7 @@ use korral_audit::{
     parse_kube_version,
 };
 use korral_core::terminal::escape;
-use korral_core::{Loader, ObjectSet, Warning};
+use korral_core::{ObjectSet, Warning};
 
 use super::{ExitStatus, InputError};
 use crate::cli::SourceArgs;
@@ -302,24 +302,7 @@ pub fn audit(args: &AuditArgs) -> anyhow::Result<ExitStatus> {
 /// The objects to audit: the live cluster (whose version becomes the default target)
 /// or the files.
 fn read(args: &AuditArgs, options: &mut Options) -> anyhow::Result<ObjectSet> {
-    if !args.source.is_offline() {
-        let runtime = source::runtime()?;
-        let (set, version) = runtime.block_on(async {
-            let scope = args
-                .namespace
-                .as_deref()
-                .map_or(Scope::All, Scope::Namespace);
-            let (set, live) = source::live(&args.source, scope).await?;
-            let version = live.client.server_version().await.ok();
-            anyhow::Ok((set, version))
-        })?;
-        if args.kube_version.is_none()
-            && let Some(v) = version.and_then(|v| parse_kube_version(&v.git_version).ok())
-        {
-            options.kube_version = v;
-        }
-        Ok(set)
-    } else {
+    if args.source.is_offline() {
         // A malformed document costs only itself: the rest is audited, the document is
         // named on stderr, and the exit status is 2 once the report is out.
         // `-n` places objects that name no namespace, as `kubectl apply -n NS -f`;
@@ -347,6 +330,23 @@ fn read(args: &AuditArgs, options: &mut Options) -> anyhow::Result<ObjectSet> {
             Printer::warn(escape(&warning.to_string()));
         }
         Ok(set)
+    } else {
+        let runtime = source::runtime()?;
+        let (set, version) = runtime.block_on(async {
+            let scope = args
+                .namespace
+                .as_deref()
+                .map_or(Scope::All, Scope::Namespace);
+            let (set, live) = source::live(&args.source, scope).await?;
+            let version = live.client.server_version().await.ok();
+            anyhow::Ok((set, version))
+        })?;
+        if args.kube_version.is_none()
+            && let Some(v) = version.and_then(|v| parse_kube_version(&v.git_version).ok())
+        {
+            options.kube_version = v;
+        }
+        Ok(set)
     }
 }
 
@@ -361,6 +361,7 @@ fn severity_style(severity: Severity) -> Style {
 }
 
 /// Findings grouped by object, each object headed by its file and line.
+#[allow(clippy::too_many_lines)] // the table, group by group
 fn table(report: &Report, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = |style: Style, text: &str| {
         if color {

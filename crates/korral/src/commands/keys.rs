@@ -26,6 +26,7 @@ fn user_ids(key: &KeyInfo) -> String {
 
 /// A bundle or key error as an input error (exit 2), escaped: it may quote paths, names
 /// and user IDs from a bundle or a key.
+#[allow(clippy::needless_pass_by_value)] // used as `.map_err(input)`
 pub fn input(err: korral_bundle::Error) -> anyhow::Error {
     InputError(anyhow!("{}", escape(&err.to_string()))).into()
 }

@@ -19,7 +19,11 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let event_window = duration(&args.events_since)
         .context("--events-since")
         .map_err(InputError)?;
-    let (set, mut options, api, malformed) = if !args.source.is_offline() {
+    let (set, mut options, api, malformed) = if args.source.is_offline() {
+        let files = source::offline(&args.source, args.namespace.as_deref())?;
+        let options = Options::for_snapshot(&files.set);
+        (files.set, options, None, files.malformed)
+    } else {
         let runtime = source::runtime()?;
         runtime
             .block_on(async {
@@ -50,10 +54,6 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
             // Nothing was checked (no kubeconfig, the cluster unreachable, credentials
             // refused): exit 2, so that 1 always means "checked, and unhealthy".
             .map_err(InputError)?
-    } else {
-        let files = source::offline(&args.source, args.namespace.as_deref())?;
-        let options = Options::for_snapshot(&files.set);
-        (files.set, options, None, files.malformed)
     };
     options.pending_after = pending_after;
     options.event_window = event_window;
@@ -113,6 +113,7 @@ fn section(out: &mut dyn Write, title: &str, table: &Table) -> std::io::Result<(
     writeln!(out)
 }
 
+#[allow(clippy::too_many_lines)] // the report, section by section
 fn table(report: &Report, events_since: &str, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(api) = &report.api {
         writeln!(
