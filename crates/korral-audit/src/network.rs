@@ -113,9 +113,17 @@ pub(crate) fn workloads<'a>(cx: &'a Cx<'a>) -> Vec<Workload<'a>> {
 pub(crate) fn selected(cx: &Cx<'_>, policies: &[Policy<'_>], w: &Workload<'_>) -> bool {
     let object = cx.object(w.index);
     if object.kind() == "Pod" && object.group().is_empty() {
-        return cx.edges_to(w.index).any(|e| {
-            e.relation == Relation::Selects && cx.graph.nodes()[e.source].kind == "NetworkPolicy"
-        });
+        let is_policy = |node: usize| cx.graph.nodes()[node].kind == "NetworkPolicy";
+        // A policy that selects every pod of a large namespace is one fold in the
+        // graph, not an edge per pod.
+        return cx
+            .edges_to(w.index)
+            .any(|e| e.relation == Relation::Selects && is_policy(e.source))
+            || cx
+                .node_of
+                .get(w.index)
+                .filter(|&&node| node < cx.graph.nodes().len())
+                .is_some_and(|&node| cx.graph.folded_selectors_of(node).any(is_policy));
     }
     policies.iter().any(|p| {
         p.namespace == w.namespace && p.selector.as_ref().is_some_and(|s| s.matches(&w.labels))
