@@ -317,13 +317,16 @@ fn a_baseline_does_not_hide_a_new_copy_in_another_file() {
 /// each for (it folds them) still covers every pod: no NP003 finding.
 #[test]
 fn a_policy_that_selects_every_pod_of_a_large_namespace_covers_them_all() {
+    use std::fmt::Write;
     let mut text = String::from(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: flat}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n",
     );
     for i in 0..(korral_topology::FOLD_EVERY_POD_ABOVE + 50) {
-        text.push_str(&format!(
-            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: pod-{i}, namespace: flat, labels: {{app: a{i}}}}}\nspec: {{containers: [{{name: c, image: busybox}}]}}\n"
-        ));
+        writeln!(
+            text,
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: pod-{i}, namespace: flat, labels: {{app: a{i}}}}}\nspec: {{containers: [{{name: c, image: busybox}}]}}"
+        )
+        .unwrap();
     }
     let set = Loader::load_str("flat.yaml", &text).unwrap();
     let report = audit(&set, &with_text("flat.yaml", &text));
