@@ -398,11 +398,7 @@ impl LiveGraph {
             slot,
             &labels,
         );
-        let holders: Vec<usize> = self
-            .selectors
-            .get(&namespace)
-            .map(|h| h.iter().copied().collect())
-            .unwrap_or_default();
+        let holders = self.selector_holders(&namespace);
         for holder in holders {
             let h = self.slot(holder);
             let matches = h.selected.is_empty()
@@ -561,6 +557,16 @@ impl LiveGraph {
             .collect()
     }
 
+    /// The objects whose selectors pick pods in `namespace`, copied out so that the
+    /// caller may change the graph while it walks them.
+    #[allow(clippy::ref_option)] // the map's key type; `Option<&str>` would allocate a key
+    fn selector_holders(&self, namespace: &Option<String>) -> Vec<usize> {
+        self.selectors
+            .get(namespace)
+            .map(|h| h.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Puts a pod in its namespace's label index and lets the namespace's selectors
     /// judge it.
     fn index_pod(&mut self, slot: usize, diff: &mut GraphDiff) {
@@ -574,11 +580,7 @@ impl LiveGraph {
             slot,
             &labels,
         );
-        let holders: Vec<usize> = self
-            .selectors
-            .get(&namespace)
-            .map(|h| h.iter().copied().collect())
-            .unwrap_or_default();
+        let holders = self.selector_holders(&namespace);
         for holder in holders {
             let matches = match &self.slot(holder).selects {
                 Selects::Pods(selector) => selector.matches(&labels),
