@@ -4,10 +4,9 @@ use jiff::{SignedDuration, Timestamp};
 use korral_core::{Object, ObjectSet};
 
 use crate::report::{
-    ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, NotDeployed, PodIssue, Report,
-    WorkloadIssue,
+    ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, NotDeployed, Report, WorkloadIssue,
 };
-use crate::spec;
+use crate::{pod, spec};
 
 /// What counts as "too long" and "recent", and where to look.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +14,8 @@ pub struct Options {
     /// The time the report is about: now for a live cluster, the snapshot's time for a
     /// dump.
     pub now: Timestamp,
-    /// A pod Pending longer than this is reported. Default 5 minutes.
+    /// A pod Pending this long is reported (`Unschedulable` or `Pending`). Default 5
+    /// minutes; zero reports a Pending pod at once.
     pub pending_after: SignedDuration,
     /// Warning events newer than this are reported. Default 1 hour.
     pub event_window: SignedDuration,
@@ -52,7 +52,8 @@ impl Options {
         Self::at(newest.unwrap_or_else(Timestamp::now))
     }
 
-    fn at(now: Timestamp) -> Self {
+    /// Defaults, at `now`: for tests, and callers that keep their own clock.
+    pub fn at(now: Timestamp) -> Self {
         Self {
             now,
             pending_after: SignedDuration::from_mins(5),
@@ -62,7 +63,7 @@ impl Options {
     }
 }
 
-fn parse_time(text: &str) -> Option<Timestamp> {
+pub(crate) fn parse_time(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
@@ -80,17 +81,6 @@ fn event_time(event: &spec::Event) -> Option<Timestamp> {
     .flatten()
     .find_map(parse_time)
 }
-
-/// Container states that mean a pod cannot run.
-const BAD_WAITING: &[&str] = &[
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "InvalidImageName",
-    "CreateContainerConfigError",
-    "CreateContainerError",
-    "RunContainerError",
-];
 
 /// Reads the health of everything in `set`.
 ///
@@ -145,7 +135,7 @@ pub fn analyze(set: &ObjectSet, options: &Options) -> Report {
             }
             ("", "Pod") => {
                 pods += 1;
-                report.pods.extend(pod(object, options, source));
+                report.pods.extend(pod::issue(object, options, source));
             }
             ("", "PersistentVolumeClaim") => {
                 claims += 1;
@@ -319,93 +309,6 @@ fn workload(object: &Object, kind: &str, source: Option<String>) -> Option<Workl
         ready,
         source,
     })
-}
-
-#[allow(clippy::needless_pass_by_value)] // the source moves into whichever issue is built
-fn pod(object: &Object, options: &Options, source: Option<String>) -> Option<PodIssue> {
-    let status = object.raw().parse::<spec::Pod>().unwrap_or_default().status;
-    let issue = |reason: &str,
-                 container: Option<&spec::ContainerStatus>,
-                 message: Option<&String>| PodIssue {
-        namespace: ns(object),
-        name: object.name().to_owned(),
-        reason: reason.to_owned(),
-        container: container.map(|c| c.name.clone()),
-        restarts: container.map_or_else(
-            || {
-                status
-                    .container_statuses
-                    .iter()
-                    .map(|c| c.restart_count)
-                    .sum()
-            },
-            |c| c.restart_count,
-        ),
-        message: message.cloned(),
-        source: source.clone(),
-    };
-    match status.phase.as_deref() {
-        Some("Succeeded") => return None,
-        Some("Failed") => {
-            let reason = status.reason.as_deref().unwrap_or("Failed");
-            return Some(issue(reason, None, status.message.as_ref()));
-        }
-        _ => {}
-    }
-    let containers = status
-        .init_container_statuses
-        .iter()
-        .chain(&status.container_statuses);
-    for container in containers.clone() {
-        if let Some(waiting) = &container.state.waiting
-            && let Some(reason) = waiting
-                .reason
-                .as_deref()
-                .filter(|r| BAD_WAITING.contains(r))
-        {
-            return Some(issue(reason, Some(container), waiting.message.as_ref()));
-        }
-    }
-    for container in containers {
-        let oom = [
-            &container.state.terminated,
-            &container.last_state.terminated,
-        ]
-        .into_iter()
-        .flatten()
-        .find(|t| t.reason.as_deref() == Some("OOMKilled"));
-        if let Some(terminated) = oom {
-            return Some(issue(
-                "OOMKilled",
-                Some(container),
-                terminated.message.as_ref(),
-            ));
-        }
-    }
-    if status.phase.as_deref() == Some("Pending") {
-        let created = object
-            .metadata()
-            .creation_timestamp
-            .as_deref()
-            .and_then(parse_time);
-        let too_long =
-            created.is_some_and(|t| options.now.duration_since(t) > options.pending_after);
-        if too_long {
-            let scheduled = status
-                .conditions
-                .iter()
-                .find(|c| c.kind == "PodScheduled" && c.status == "False");
-            let waiting = status
-                .container_statuses
-                .iter()
-                .find_map(|c| c.state.waiting.as_ref().and_then(|w| w.reason.clone()));
-            let message = scheduled
-                .and_then(|c| c.message.clone())
-                .or_else(|| waiting.map(|w| format!("containers waiting: {w}")));
-            return Some(issue("Pending", None, message.as_ref()));
-        }
-    }
-    None
 }
 
 fn job(object: &Object, source: Option<String>) -> Option<JobIssue> {

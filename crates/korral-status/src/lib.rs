@@ -20,10 +20,14 @@
 //! ```
 
 mod analyze;
+mod pod;
+mod readiness;
 mod report;
 mod spec;
 
 pub use analyze::{Options, analyze, event_line};
+pub use pod::{is_hard_failure, pod_issue};
+pub use readiness::{Health, Readiness, ReadyOptions, readiness};
 pub use report::{
     ApiInfo, ClaimIssue, EventLine, JobIssue, NodeIssue, NodeSummary, NotDeployed, PodIssue,
     Report, WorkloadIssue,

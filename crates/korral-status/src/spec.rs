@@ -122,11 +122,15 @@ pub(crate) struct ContainerState {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct StateDetail {
     #[serde(default)]
     pub reason: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// `terminated` only.
+    #[serde(default)]
+    pub exit_code: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]

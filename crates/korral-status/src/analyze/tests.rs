@@ -172,7 +172,7 @@ fn nodes_pods_and_workloads_are_judged_as_kubectl_shows_them() {
             ("crash", "CrashLoopBackOff"),
             ("oom", "OOMKilled"),
             ("pull", "ImagePullBackOff"),
-            ("stuck", "Pending"),
+            ("stuck", "Unschedulable"),
         ],
         "a pod Pending for 2 minutes is not yet a problem; a Succeeded one never is"
     );
