@@ -76,6 +76,7 @@
 //! ```
 
 mod apply;
+mod controllers;
 mod convert;
 mod defaults;
 mod discovery;
@@ -89,6 +90,7 @@ mod scale;
 mod server;
 mod store;
 mod table;
+mod validate;
 mod watch;
 
 use std::io;
@@ -101,6 +103,7 @@ use korral_core::ObjectSet;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use controllers::Controllers;
 pub use error::ApiError;
 pub use faults::{Fault, FaultTarget, Faults};
 
@@ -124,6 +127,10 @@ pub struct ServerOptions {
     /// The bearer token every request but `/version` and the health checks must carry
     /// (the kubeconfig holds it); anything else gets 401.
     pub token: String,
+    /// The simulated controllers (Deployments, ReplicaSets, StatefulSets, DaemonSets,
+    /// Jobs, a scheduler and kubelet, garbage collection, namespace deletion); `None`
+    /// (the default) runs none, and seeded objects stay as seeded.
+    pub controllers: Option<Controllers>,
 }
 
 impl Default for ServerOptions {
@@ -134,6 +141,7 @@ impl Default for ServerOptions {
             bookmark_interval: Duration::from_secs(60),
             watch_timeout: None,
             token: "korral-test-token".to_owned(),
+            controllers: None,
         }
     }
 }
@@ -158,6 +166,7 @@ impl std::fmt::Debug for ApiServer {
 
 fn seed_store(seed: &ObjectSet, options: &ServerOptions) -> io::Result<Store> {
     let mut store = Store::new(options.history);
+    store.controllers = options.controllers.is_some();
     // CustomResourceDefinitions first, so their kinds get their declared resources.
     let (crds, rest): (Vec<_>, Vec<_>) = seed
         .objects()
@@ -186,6 +195,9 @@ impl ApiServer {
         let shared = Arc::new(Shared::new(store, options));
         if let Ok(mut address) = shared.address.lock() {
             *address = addr.to_string();
+        }
+        if let Some(controllers) = shared.options.controllers.clone() {
+            tokio::spawn(controllers::run(Arc::clone(&shared), controllers));
         }
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(Arc::clone(&shared));
@@ -367,7 +379,7 @@ impl ApiServer {
             let probe = serde_json::json!({"apiVersion": api_version, "kind": kind});
             let t = store.type_of(&probe)?;
             store
-                .delete(&t, namespace.unwrap_or_default(), name, None)
+                .delete(&t, namespace.unwrap_or_default(), name, None, None)
                 .map(|(e, _)| e.value())
         })
     }

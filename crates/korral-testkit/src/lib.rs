@@ -27,6 +27,6 @@ mod apiserver;
 mod hostile;
 mod synth;
 
-pub use apiserver::{ApiError, ApiServer, Fault, FaultTarget, Faults, ServerOptions};
+pub use apiserver::{ApiError, ApiServer, Controllers, Fault, FaultTarget, Faults, ServerOptions};
 pub use hostile::{Answer, HOSTILE_TOKEN, HostileServer};
 pub use synth::{SynthOptions, SynthSummary, write_dump};

@@ -153,11 +153,28 @@ pub(crate) fn apply(
     }
     if !conflicts.is_empty() {
         if !force {
+            // The real message names each manager with the apiVersion it applied, and
+            // `details.causes` holds one `FieldManagerConflict` per field.
+            let using = |m: &str| {
+                let version = owners
+                    .get(m)
+                    .and_then(|c| c.get("apiVersion"))
+                    .and_then(Value::as_str)
+                    .or_else(|| config.get("apiVersion").and_then(Value::as_str));
+                match version {
+                    Some(v) => format!("conflict with \"{m}\" using {v}"),
+                    None => format!("conflict with \"{m}\""),
+                }
+            };
             let list: Vec<String> = conflicts
                 .iter()
-                .map(|(m, p)| format!("conflict with \"{m}\": {}", dotted(p)))
+                .map(|(m, p)| format!("{}: {}", using(m), dotted(p)))
                 .collect();
-            return Err(ApiError::new(
+            let causes: Vec<Value> = conflicts
+                .iter()
+                .map(|(m, p)| json!({"type": "FieldManagerConflict", "message": using(m), "field": dotted(p)}))
+                .collect();
+            let mut err = ApiError::new(
                 409,
                 "Conflict",
                 format!(
@@ -166,7 +183,9 @@ pub(crate) fn apply(
                     if conflicts.len() == 1 { "" } else { "s" },
                     list.join("\n")
                 ),
-            ));
+            );
+            err.details = Some(json!({"causes": causes}));
+            return Err(err);
         }
         // Forced: the fields change hands.
         for (other, path) in &conflicts {
@@ -357,7 +376,7 @@ mod tests {
         assert_eq!(err.code, 409);
         assert_eq!(
             err.message,
-            "Apply failed with 1 conflict: conflict with \"me\": .data.a"
+            "Apply failed with 1 conflict: conflict with \"me\": .data.a" // no apiVersion in the test configs
         );
         let live = apply(live, &theirs, "them", true, &mut owners, merge).unwrap();
         assert_eq!(live["data"]["a"], "2");

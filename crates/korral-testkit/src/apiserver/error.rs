@@ -73,6 +73,28 @@ impl ApiError {
         .with_details(group, plural, name)
     }
 
+    /// 403 for a create in a Namespace being deleted, as the `NamespaceLifecycle`
+    /// admission plugin words it.
+    pub(crate) fn terminating(group: &str, plural: &str, name: &str, ns: &str) -> Self {
+        let message = format!(
+            "unable to create new content in namespace {ns} because it is being terminated"
+        );
+        let mut err = Self::new(
+            403,
+            "Forbidden",
+            format!(
+                "{} \"{name}\" is forbidden: {message}",
+                qualified(group, plural)
+            ),
+        )
+        .with_details(group, plural, name);
+        if let Some(details) = err.details.as_mut() {
+            details["causes"] = json!([{"reason": "NamespaceTerminating", "message": message,
+                "field": "metadata.namespace"}]);
+        }
+        err
+    }
+
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }

@@ -23,7 +23,7 @@ use super::logs::{self, Logs};
 use super::patch::{self, PatchType};
 use super::resources::ResourceType;
 use super::scale;
-use super::store::{Entry, Part, Store};
+use super::store::{Entry, Part, Propagation, Store};
 use super::table;
 use super::watch as watching;
 
@@ -607,13 +607,46 @@ fn object(call: &Call<'_>, name: &str, sub: Option<&str>) -> Result<Response, Ap
         Method::DELETE if part == Part::Main => {
             let options: Option<Value> = serde_json::from_slice(call.body).ok();
             let preconditions = options.as_ref().and_then(|o| o.get("preconditions"));
+            let propagation = propagation(call.params, options.as_ref())?;
             let (entry, _gone) = commit(shared, call.dry_run, None, |store| {
-                store.delete(t, ns, name, preconditions)
+                store.delete(t, ns, name, preconditions, propagation)
             })?;
             Ok(call.respond(StatusCode::OK, &entry))
         }
         _ => Err(ApiError::method_not_allowed()),
     }
+}
+
+/// A delete's `propagationPolicy`, from the query or the `DeleteOptions` body (where
+/// `kube` sends it), or the legacy `orphanDependents`; `None` when neither says.
+fn propagation(params: &Params, options: Option<&Value>) -> Result<Option<Propagation>, ApiError> {
+    let given = params.get("propagationPolicy").or_else(|| {
+        options
+            .and_then(|o| o.get("propagationPolicy"))
+            .and_then(Value::as_str)
+    });
+    if let Some(text) = given {
+        return Propagation::parse(text).map(Some).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "propagationPolicy: Unsupported value: \"{text}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+            ))
+        });
+    }
+    let orphan = params
+        .get("orphanDependents")
+        .map(|o| o == "true")
+        .or_else(|| {
+            options
+                .and_then(|o| o.get("orphanDependents"))
+                .and_then(Value::as_bool)
+        });
+    Ok(orphan.map(|o| {
+        if o {
+            Propagation::Orphan
+        } else {
+            Propagation::Background
+        }
+    }))
 }
 
 /// `GET`, `PUT` and `PATCH` of the `scale` subresource.
@@ -957,7 +990,7 @@ fn delete_collection(
             .unwrap_or_default();
         let mut deleted = Vec::new();
         for (ns, name) in keys {
-            deleted.push(store.delete(t, &ns, &name, None)?.0);
+            deleted.push(store.delete(t, &ns, &name, None, None)?.0);
         }
         Ok((deleted, store.rv))
     })?;

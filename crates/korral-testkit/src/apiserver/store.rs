@@ -14,6 +14,7 @@ use super::defaults::{self, ClusterIps, KUBERNETES_SERVICE_IP};
 use super::error::ApiError;
 use super::filter::{self, Filter};
 use super::resources::{Registry, ResourceKey, ResourceType};
+use super::validate;
 use crate::synth::rng::Rng;
 use crate::synth::timestamp;
 
@@ -119,6 +120,56 @@ pub(crate) struct Store {
     /// client's User-Agent up to its first `/`), for `managedFields`; `None` for
     /// server-side apply (which records its own) and the test handle's writes.
     pub writer: Option<String>,
+    /// Whether the simulated controllers run: deletes then honour `propagationPolicy`
+    /// (finalizers the garbage collector handles), Namespaces terminate, and a deleted
+    /// CustomResourceDefinition takes its custom resources along.
+    pub controllers: bool,
+}
+
+/// How a delete treats the objects that name the deleted one as an owner
+/// (`DeleteOptions.propagationPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Propagation {
+    /// Delete now; the garbage collector deletes the dependents afterwards.
+    Background,
+    /// Keep the owner (finalizer `foregroundDeletion`) until its blocking dependents
+    /// are gone.
+    Foreground,
+    /// Keep the owner (finalizer `orphan`) until its dependents' ownerReferences to it
+    /// are removed.
+    Orphan,
+}
+
+impl Propagation {
+    /// `propagationPolicy` as sent, or the legacy `orphanDependents`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "Background" => Some(Self::Background),
+            "Foreground" => Some(Self::Foreground),
+            "Orphan" => Some(Self::Orphan),
+            _ => None,
+        }
+    }
+
+    /// What a real server does when a delete names no policy: `batch/v1` Jobs orphan
+    /// their pods for backward compatibility (the Job strategy's
+    /// `DefaultGarbageCollectionPolicy`), everything else deletes them in the
+    /// background.
+    fn default_for(t: &ResourceType) -> Self {
+        if t.group == "batch" && t.kind == "Job" {
+            Self::Orphan
+        } else {
+            Self::Background
+        }
+    }
+
+    fn finalizer(self) -> Option<&'static str> {
+        match self {
+            Self::Background => None,
+            Self::Foreground => Some("foregroundDeletion"),
+            Self::Orphan => Some("orphan"),
+        }
+    }
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -157,6 +208,7 @@ impl Store {
             rng: Rng::new(seed),
             ips: ClusterIps::default(),
             writer: None,
+            controllers: false,
         }
     }
 
@@ -349,6 +401,14 @@ impl Store {
             .is_some_and(|t| t.contains_key(&(String::new(), ns.to_owned())))
     }
 
+    /// Whether a Namespace is being deleted (it has a `deletionTimestamp`).
+    pub fn namespace_terminating(&self, ns: &str) -> bool {
+        self.tables
+            .get(&(String::new(), "namespaces".to_owned()))
+            .and_then(|t| t.get(&(String::new(), ns.to_owned())))
+            .is_some_and(|e| e.value().pointer("/metadata/deletionTimestamp").is_some())
+    }
+
     /// Creates an object at `ns` (empty when cluster-scoped).
     pub fn create(
         &mut self,
@@ -368,6 +428,10 @@ impl Store {
         if t.namespaced && !self.namespace_exists(ns) {
             return Err(ApiError::not_found("", "namespaces", ns));
         }
+        if t.namespaced && self.namespace_terminating(ns) {
+            let name = meta_str(&value, "name").unwrap_or_default();
+            return Err(ApiError::terminating(&t.group, &t.plural, name, ns));
+        }
         let mut name = meta_str(&value, "name").unwrap_or_default().to_owned();
         if name.is_empty() {
             let Some(prefix) = meta_str(&value, "generateName").filter(|p| !p.is_empty()) else {
@@ -378,6 +442,11 @@ impl Store {
                 ));
             };
             name = format!("{prefix}{}", self.rng.suffix(5));
+        }
+        // Writes from clients (not the test handle's, not the controllers') are
+        // validated as a real server validates them.
+        if strip_status {
+            validate::check(t, &value, &name, true)?;
         }
         if let Some(body_ns) = meta_str(&value, "namespace")
             && t.namespaced
@@ -411,10 +480,13 @@ impl Store {
         } else {
             m.remove("namespace");
         }
-        m.insert("uid".into(), uid.into());
+        m.insert("uid".into(), uid.clone().into());
         m.insert("resourceVersion".into(), rv.to_string().into());
         m.insert("creationTimestamp".into(), timestamp(now_secs()).into());
         m.remove("deletionTimestamp");
+        if t.builtin && t.group == "batch" && t.kind == "Job" {
+            generate_job_selector(&mut value, &uid, &name);
+        }
         // Kinds with a spec track its changes in metadata.generation.
         if value.get("spec").is_some() {
             meta(&mut value).insert("generation".into(), 1.into());
@@ -485,6 +557,9 @@ impl Store {
             && rv != old.rv.to_string()
         {
             return Err(ApiError::conflict(&t.group, &t.plural, name));
+        }
+        if part == Part::Main {
+            validate::check(t, &new, name, false)?;
         }
         // What the request may not change.
         match part {
@@ -587,10 +662,14 @@ impl Store {
         if let Some(table) = self.tables.get_mut(&t.key()) {
             table.remove(key);
         }
-        if is_crd(t) {
-            self.registry.remove_crd(&entry.value());
-        }
+        let crd = is_crd(t).then(|| entry.value());
         self.record(EventType::Deleted, t, key, entry, prev);
+        if let Some(crd) = crd {
+            if self.controllers {
+                self.remove_custom_resources(&crd);
+            }
+            self.registry.remove_crd(&crd);
+        }
     }
 
     /// Server-side apply of `config` by `manager`: creates the object when absent,
@@ -639,6 +718,7 @@ impl Store {
         ns: &str,
         name: &str,
         preconditions: Option<&Value>,
+        propagation: Option<Propagation>,
     ) -> Result<(Arc<Entry>, bool), ApiError> {
         let old = self
             .get(t, ns, name)
@@ -655,6 +735,23 @@ impl Store {
                 .is_none_or(|rv| rv == old.rv.to_string());
             if !uid_ok || !rv_ok {
                 return Err(ApiError::conflict(&t.group, &t.plural, name));
+            }
+        }
+        if self.controllers {
+            if t.builtin && t.group.is_empty() && t.kind == "Namespace" {
+                return Ok(self.terminate_namespace(t, name, old, value));
+            }
+            let policy = propagation.unwrap_or_else(|| Propagation::default_for(t));
+            if let Some(finalizer) = policy.finalizer()
+                && value.pointer("/metadata/deletionTimestamp").is_none()
+            {
+                let m = meta(&mut value);
+                let list = m.entry("finalizers").or_insert_with(|| json!([]));
+                if let Some(list) = list.as_array_mut()
+                    && !list.iter().any(|f| f == finalizer)
+                {
+                    list.push(finalizer.into());
+                }
             }
         }
         let has_finalizers = value
@@ -696,6 +793,94 @@ impl Store {
             Some(old),
         );
         Ok((entry, true))
+    }
+}
+
+impl Store {
+    /// A Namespace's delete, as the real server does it: it stays, `Terminating`, with
+    /// a `deletionTimestamp`, until the namespace controller has deleted its contents
+    /// and removed the `kubernetes` finalizer from `spec.finalizers`.
+    fn terminate_namespace(
+        &mut self,
+        t: &ResourceType,
+        name: &str,
+        old: Arc<Entry>,
+        mut value: Value,
+    ) -> (Arc<Entry>, bool) {
+        if value.pointer("/metadata/deletionTimestamp").is_some() {
+            return (old, false);
+        }
+        self.rv += 1;
+        let rv = self.rv;
+        let m = meta(&mut value);
+        m.insert("deletionTimestamp".into(), timestamp(now_secs()).into());
+        m.insert("deletionGracePeriodSeconds".into(), 0.into());
+        m.insert("resourceVersion".into(), rv.to_string().into());
+        value["spec"]["finalizers"] = json!(["kubernetes"]);
+        value["status"] = json!({"phase": "Terminating"});
+        let entry = Entry::new(&value, rv);
+        let key = (String::new(), name.to_owned());
+        self.tables
+            .entry(t.key())
+            .or_default()
+            .insert(key.clone(), Arc::clone(&entry));
+        self.record(EventType::Modified, t, &key, Arc::clone(&entry), Some(old));
+        (entry, false)
+    }
+
+    /// The custom resources of a deleted CustomResourceDefinition go with it, each with
+    /// a DELETED event (the real server's `customresourcecleanup` finalizer).
+    fn remove_custom_resources(&mut self, crd: &Value) {
+        let group = crd.pointer("/spec/group").and_then(Value::as_str);
+        let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str);
+        let (Some(group), Some(plural)) = (group, plural) else {
+            return;
+        };
+        let Some(t) = self
+            .registry
+            .types()
+            .iter()
+            .find(|t| t.group == group && t.plural == plural)
+            .cloned()
+        else {
+            return;
+        };
+        let keys: Vec<(String, String)> = self
+            .table(&t)
+            .map(|table| table.keys().cloned().collect())
+            .unwrap_or_default();
+        for (ns, name) in keys {
+            let _ = self.delete(&t, &ns, &name, None, Some(Propagation::Background));
+        }
+    }
+}
+
+/// The selector and labels the real server gives a Job that has no
+/// `manualSelector`: `batch.kubernetes.io/controller-uid` (and the legacy
+/// `controller-uid`) and `batch.kubernetes.io/job-name` (and `job-name`).
+fn generate_job_selector(job: &mut Value, uid: &str, name: &str) {
+    if job.pointer("/spec/manualSelector").and_then(Value::as_bool) == Some(true) {
+        return;
+    }
+    let Some(spec) = job.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    spec.insert(
+        "selector".into(),
+        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+    );
+    let template = spec.entry("template").or_insert_with(|| json!({}));
+    let labels = &mut template["metadata"]["labels"];
+    if !labels.is_object() {
+        *labels = json!({});
+    }
+    for (key, value) in [
+        ("batch.kubernetes.io/controller-uid", uid),
+        ("batch.kubernetes.io/job-name", name),
+        ("controller-uid", uid),
+        ("job-name", name),
+    ] {
+        labels[key] = value.into();
     }
 }
 
@@ -827,7 +1012,7 @@ mod tests {
         held["metadata"]["finalizers"] = json!(["x/y"]);
         let t = store.type_of(&held).unwrap();
         store.create(&t, "a", held, true).unwrap();
-        let (_, gone) = store.delete(&t, "a", "held", None).unwrap();
+        let (_, gone) = store.delete(&t, "a", "held", None, None).unwrap();
         assert!(!gone);
         assert!(store.get(&t, "a", "held").is_some());
         store

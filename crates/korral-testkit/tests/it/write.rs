@@ -473,7 +473,8 @@ async fn server_side_apply_tracks_what_each_manager_owns() {
         kube::Error::Api(s) => {
             assert_eq!((s.code, s.reason.as_str()), (409, "Conflict"));
             assert!(
-                s.message.contains("conflict with \"korral\": .data.a"),
+                s.message
+                    == "Apply failed with 1 conflict: conflict with \"korral\" using v1: .data.a",
                 "{}",
                 s.message
             );

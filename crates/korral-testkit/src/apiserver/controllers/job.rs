@@ -1,0 +1,169 @@
+//! The Job controller, after `pkg/controller/job/job_controller.go`, for Jobs with
+//! `completions` and `parallelism` (no indexed completion, success or pod failure
+//! policies, no backoff delay between failed pods, no `activeDeadlineSeconds`, no
+//! suspend):
+//!
+//! - pods `<job>-<5 random>` with the Job's labels (`batch.kubernetes.io/job-name`,
+//!   `job-name`, `batch.kubernetes.io/controller-uid`, `controller-uid`), up to
+//!   `parallelism` at once and `completions` in all;
+//! - `status.active`, `ready`, `succeeded`, `failed` (counted from the pods; with
+//!   `restartPolicy: OnFailure` a container restart counts as a failure), `startTime`,
+//!   `completionTime`;
+//! - once `succeeded` reaches `completions`: conditions `SuccessCriteriaMet` and
+//!   `Complete`; once more than `backoffLimit` pods failed: `FailureTarget` and
+//!   `Failed` with reason `BackoffLimitExceeded`, and the active pods are deleted.
+
+use serde_json::{Value, json};
+
+use super::{
+    CONTROLLER_MANAGER, condition, create, delete, int, name, namespace, now, owned,
+    owner_reference, pod_active, pod_from_template, pod_ready, text, write_status,
+};
+use crate::apiserver::store::Store;
+
+fn finished(job: &Value) -> bool {
+    job.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                matches!(text(c, "/type"), "Complete" | "Failed") && text(c, "/status") == "True"
+            })
+        })
+}
+
+fn restarts(pod: &Value) -> i64 {
+    pod.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .map_or(0, |cs| cs.iter().map(|c| int(c, "/restartCount", 0)).sum())
+}
+
+#[allow(clippy::too_many_lines)] // one Job's sync
+pub(super) fn jobs(store: &mut Store) {
+    let manager = CONTROLLER_MANAGER;
+    for job in super::all(store, "batch", "Job") {
+        if super::deleting(&job) || finished(&job) {
+            continue;
+        }
+        let pods = super::all(store, "", "Pod");
+        let mine: Vec<&Value> = owned(&pods, &job);
+        let active: Vec<&Value> = mine.iter().copied().filter(|p| pod_active(p)).collect();
+        let phase = |p: &&&Value| text(p, "/status/phase").to_owned();
+        let succeeded =
+            i64::try_from(mine.iter().filter(|p| phase(p) == "Succeeded").count()).unwrap_or(0);
+        let on_failure = text(&job, "/spec/template/spec/restartPolicy") == "OnFailure";
+        let restarted: i64 = if on_failure {
+            active.iter().map(|p| restarts(p)).sum()
+        } else {
+            0
+        };
+        let failed = i64::try_from(mine.iter().filter(|p| phase(p) == "Failed").count())
+            .unwrap_or(0)
+            + restarted;
+        let completions = int(&job, "/spec/completions", 1);
+        let parallelism = int(&job, "/spec/parallelism", 1);
+        let backoff_limit = int(&job, "/spec/backoffLimit", 6);
+        let old_status = job.get("status");
+        let start_time = job
+            .pointer("/status/startTime")
+            .cloned()
+            .unwrap_or_else(|| now().into());
+        let mut conditions = Vec::new();
+        let mut completion_time = None;
+        let mut active_count = i64::try_from(active.len()).unwrap_or(0);
+        if failed > backoff_limit {
+            for pod in &active {
+                delete(store, "", "Pod", pod);
+            }
+            active_count = 0;
+            let message = "Job has reached the specified backoff limit";
+            conditions.push(condition(
+                old_status,
+                "FailureTarget",
+                "True",
+                "BackoffLimitExceeded",
+                message,
+                false,
+            ));
+            conditions.push(condition(
+                old_status,
+                "Failed",
+                "True",
+                "BackoffLimitExceeded",
+                message,
+                false,
+            ));
+        } else if succeeded >= completions {
+            let message = "Reached expected number of succeeded pods";
+            conditions.push(condition(
+                old_status,
+                "SuccessCriteriaMet",
+                "True",
+                "CompletionsReached",
+                message,
+                false,
+            ));
+            conditions.push(condition(
+                old_status,
+                "Complete",
+                "True",
+                "CompletionsReached",
+                message,
+                false,
+            ));
+            completion_time = Some(now());
+        } else if !store.namespace_terminating(namespace(&job)) {
+            let want = parallelism.min(completions - succeeded);
+            let template = job
+                .pointer("/spec/template")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            for _ in active_count..want {
+                let mut pod = pod_from_template(
+                    &template,
+                    namespace(&job),
+                    owner_reference("batch/v1", "Job", &job),
+                );
+                pod["metadata"]["generateName"] = format!("{}-", name(&job)).into();
+                let labels = &mut pod["metadata"]["labels"];
+                if !labels.is_object() {
+                    *labels = json!({});
+                }
+                for (key, value) in [
+                    ("batch.kubernetes.io/controller-uid", super::uid(&job)),
+                    ("batch.kubernetes.io/job-name", name(&job)),
+                    ("controller-uid", super::uid(&job)),
+                    ("job-name", name(&job)),
+                ] {
+                    labels[key] = value.into();
+                }
+                if create(store, manager, "", "Pod", pod) {
+                    active_count += 1;
+                }
+            }
+        }
+        let ready = active.iter().filter(|p| pod_ready(p)).count();
+        let mut status = json!({
+            "startTime": start_time,
+            "active": active_count,
+            "ready": if conditions.is_empty() { ready } else { 0 },
+            "terminating": 0,
+            "uncountedTerminatedPods": {},
+        });
+        if succeeded > 0 {
+            status["succeeded"] = succeeded.into();
+        }
+        if failed > 0 {
+            status["failed"] = failed.into();
+        }
+        if status["active"] == 0 {
+            status.as_object_mut().map(|m| m.remove("active"));
+        }
+        if !conditions.is_empty() {
+            status["conditions"] = conditions.into();
+        }
+        if let Some(time) = completion_time {
+            status["completionTime"] = time.into();
+        }
+        write_status(store, manager, "batch", "Job", &job, status);
+    }
+}

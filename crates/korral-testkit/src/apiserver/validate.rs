@@ -1,0 +1,409 @@
+//! The validation a real server runs on writes from clients, in part: enough that a
+//! malformed object is refused (also by a server-side dry run) with the real answer's
+//! shape.
+//!
+//! - a field of a built-in kind with the wrong JSON type is a 400 `BadRequest` decode
+//!   error, as the real server's JSON decoder words it;
+//! - `metadata.name` must be a DNS-1123 subdomain (a DNS-1123 label for Namespaces and
+//!   Services);
+//! - Deployments, ReplicaSets, StatefulSets and DaemonSets need `spec.selector`, and
+//!   the pod template's labels must match it (Jobs get theirs generated); every
+//!   container of a pod or pod template needs `name` and `image`.
+//!
+//! Field errors are a 422 `Invalid` Status with `details.causes`, one per field, as
+//! `k8s.io/apimachinery`'s `field.ErrorList` makes them.
+
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::resources::ResourceType;
+
+/// One `field.Error`.
+struct FieldError {
+    field: String,
+    /// `FieldValueInvalid` or `FieldValueRequired`.
+    reason: &'static str,
+    /// The error body: `Required value`, `Invalid value: "x": …`.
+    message: String,
+}
+
+impl FieldError {
+    fn required(field: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: "FieldValueRequired",
+            message: "Required value".to_owned(),
+        }
+    }
+
+    fn invalid(field: impl Into<String>, value: &str, detail: &str) -> Self {
+        Self {
+            field: field.into(),
+            reason: "FieldValueInvalid",
+            message: format!("Invalid value: {value}: {detail}"),
+        }
+    }
+}
+
+const DNS1123_SUBDOMAIN: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+fn is_label(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 63
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
+fn is_subdomain(text: &str) -> bool {
+    text.len() <= 253 && text.split('.').all(is_label)
+}
+
+/// Checks an object a client writes as `name`; a create (`create`) checks the name
+/// too.
+pub(crate) fn check(
+    t: &ResourceType,
+    value: &Value,
+    name: &str,
+    create: bool,
+) -> Result<(), ApiError> {
+    if !t.builtin {
+        return Ok(());
+    }
+    check_types(t, value)?;
+    let mut errors = Vec::new();
+    if create {
+        let label = matches!(
+            (t.group.as_str(), t.kind.as_str()),
+            ("", "Namespace" | "Service")
+        );
+        let ok = if label {
+            is_label(name)
+        } else {
+            is_subdomain(name)
+        };
+        if !ok {
+            let detail = if label {
+                DNS1123_LABEL
+            } else {
+                DNS1123_SUBDOMAIN
+            };
+            errors.push(FieldError::invalid(
+                "metadata.name",
+                &format!("{name:?}"),
+                detail,
+            ));
+        }
+    }
+    match (t.group.as_str(), t.kind.as_str()) {
+        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
+            workload(value, &mut errors);
+        }
+        ("batch", "Job") => containers(
+            value.pointer("/spec/template/spec"),
+            "spec.template.spec",
+            &mut errors,
+        ),
+        ("", "Pod") => containers(value.get("spec"), "spec", &mut errors),
+        _ => {}
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(invalid(t, name, &errors))
+}
+
+/// A selector and a pod template whose labels it selects.
+fn workload(value: &Value, errors: &mut Vec<FieldError>) {
+    let labels = value.pointer("/spec/template/metadata/labels");
+    match value.pointer("/spec/selector") {
+        None | Some(Value::Null) => errors.push(FieldError::required("spec.selector")),
+        Some(selector) => {
+            let empty = selector
+                .get("matchLabels")
+                .and_then(Value::as_object)
+                .is_none_or(serde_json::Map::is_empty)
+                && selector
+                    .get("matchExpressions")
+                    .and_then(Value::as_array)
+                    .is_none_or(Vec::is_empty);
+            if empty {
+                errors.push(FieldError::invalid(
+                    "spec.selector",
+                    "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
+                    "empty selector is invalid for deployment",
+                ));
+            } else if !selects(selector, labels) {
+                errors.push(FieldError::invalid(
+                    "spec.template.metadata.labels",
+                    &go_map(labels),
+                    "`selector` does not match template `labels`",
+                ));
+            }
+        }
+    }
+    containers(
+        value.pointer("/spec/template/spec"),
+        "spec.template.spec",
+        errors,
+    );
+}
+
+/// Whether a label selector (`matchLabels` and `matchExpressions`) selects `labels`.
+pub(crate) fn selects(selector: &Value, labels: Option<&Value>) -> bool {
+    let label = |key: &str| labels.and_then(|l| l.get(key)).and_then(Value::as_str);
+    let by_labels = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .is_none_or(|m| m.iter().all(|(k, v)| label(k) == v.as_str()));
+    let by_expressions = selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .is_none_or(|exprs| {
+            exprs.iter().all(|e| {
+                let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
+                let values: Vec<&str> = e
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .map(|v| v.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                match e.get("operator").and_then(Value::as_str) {
+                    Some("In") => label(key).is_some_and(|v| values.contains(&v)),
+                    Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
+                    Some("Exists") => label(key).is_some(),
+                    Some("DoesNotExist") => label(key).is_none(),
+                    _ => false,
+                }
+            })
+        });
+    by_labels && by_expressions
+}
+
+fn containers(spec: Option<&Value>, path: &str, errors: &mut Vec<FieldError>) {
+    let Some(spec) = spec else {
+        return;
+    };
+    for list in ["initContainers", "containers"] {
+        let items = spec.get(list).and_then(Value::as_array);
+        if list == "containers" && items.is_none_or(Vec::is_empty) {
+            errors.push(FieldError::required(format!("{path}.containers")));
+        }
+        for (i, container) in items.into_iter().flatten().enumerate() {
+            for field in ["name", "image"] {
+                let missing = container
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty);
+                if missing {
+                    errors.push(FieldError::required(format!("{path}.{list}[{i}].{field}")));
+                }
+            }
+        }
+    }
+}
+
+/// `map[string]string{"app":"web"}`, as Go prints the value in the message.
+fn go_map(labels: Option<&Value>) -> String {
+    let pairs: Vec<String> = labels
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k:?}:{:?}", v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("map[string]string{{{}}}", pairs.join(", "))
+}
+
+/// `Deployment.apps "web" is invalid: [a, b]` with one cause per field.
+fn invalid(t: &ResourceType, name: &str, errors: &[FieldError]) -> ApiError {
+    let qualified = if t.group.is_empty() {
+        t.kind.clone()
+    } else {
+        format!("{}.{}", t.kind, t.group)
+    };
+    let each: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
+    let list = if each.len() == 1 {
+        each[0].clone()
+    } else {
+        format!("[{}]", each.join(", "))
+    };
+    let mut err = ApiError::new(
+        422,
+        "Invalid",
+        format!("{qualified} \"{name}\" is invalid: {list}"),
+    );
+    let causes: Vec<Value> = errors
+        .iter()
+        .map(|e| json!({"reason": e.reason, "message": e.message, "field": e.field}))
+        .collect();
+    let mut details = json!({"name": name, "kind": t.kind, "causes": causes});
+    if !t.group.is_empty() {
+        details["group"] = t.group.clone().into();
+    }
+    err.details = Some(details);
+    err
+}
+
+/// The JSON type each typed field of the built-in kinds must have.
+#[derive(Clone, Copy)]
+enum Want {
+    Int,
+    Str,
+    Object,
+    Array,
+}
+
+impl Want {
+    fn fits(self, value: &Value) -> bool {
+        match self {
+            Self::Int => value.is_i64() || value.is_u64(),
+            Self::Str => value.is_string(),
+            Self::Object => value.is_object(),
+            Self::Array => value.is_array(),
+        }
+    }
+
+    fn go(self, int: &'static str) -> &'static str {
+        match self {
+            Self::Int => int,
+            Self::Str => "string",
+            Self::Object => "struct",
+            Self::Array => "slice",
+        }
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Null => "null",
+    }
+}
+
+/// A decode error for a field of the wrong JSON type (a few typed fields that
+/// manifests get wrong: replicas, selectors, labels, containers and their images and
+/// ports), as `json: cannot unmarshal …` from the real decoder.
+fn check_types(t: &ResourceType, value: &Value) -> Result<(), ApiError> {
+    let mut fields: Vec<(String, &'static str, Want)> = vec![
+        (
+            "/metadata/name".into(),
+            "ObjectMeta.metadata.name",
+            Want::Str,
+        ),
+        (
+            "/metadata/labels".into(),
+            "ObjectMeta.metadata.labels",
+            Want::Object,
+        ),
+        (
+            "/metadata/annotations".into(),
+            "ObjectMeta.metadata.annotations",
+            Want::Object,
+        ),
+    ];
+    let spec_struct = format!("{}Spec", t.kind);
+    let template = match (t.group.as_str(), t.kind.as_str()) {
+        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => {
+            if t.kind != "DaemonSet" && t.kind != "Job" {
+                fields.push(("/spec/replicas".into(), "", Want::Int));
+            }
+            fields.push(("/spec/selector".into(), "", Want::Object));
+            Some("/spec/template/spec")
+        }
+        ("", "Pod") => Some("/spec"),
+        _ => None,
+    };
+    if let Some(pod) = template {
+        fields.push((
+            format!("{pod}/containers"),
+            "PodSpec.spec.containers",
+            Want::Array,
+        ));
+        let count = value
+            .pointer(&format!("{pod}/containers"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for i in 0..count {
+            fields.push((
+                format!("{pod}/containers/{i}/name"),
+                "Container.spec.containers.name",
+                Want::Str,
+            ));
+            fields.push((
+                format!("{pod}/containers/{i}/image"),
+                "Container.spec.containers.image",
+                Want::Str,
+            ));
+            fields.push((
+                format!("{pod}/containers/{i}/ports"),
+                "Container.spec.containers.ports",
+                Want::Array,
+            ));
+        }
+    }
+    for (pointer, go_field, want) in fields {
+        let Some(found) = value.pointer(&pointer) else {
+            continue;
+        };
+        if found.is_null() || want.fits(found) {
+            continue;
+        }
+        let go_field = if go_field.is_empty() {
+            format!(
+                "{spec_struct}.spec.{}",
+                pointer.rsplit('/').next().unwrap_or_default()
+            )
+        } else {
+            go_field.to_owned()
+        };
+        let version = t.preferred_version();
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: json: cannot unmarshal {got} into Go struct field {go_field} of type {typ}",
+            kind = t.kind,
+            got = json_kind(found),
+            typ = want.go("int32"),
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_dns_subdomains_or_labels() {
+        assert!(is_subdomain("web.v1-a"));
+        assert!(!is_subdomain("Web"));
+        assert!(!is_subdomain("web_1"));
+        assert!(is_label("web-1"));
+        assert!(!is_label("web.1"));
+    }
+
+    #[test]
+    fn selectors_match_labels_and_expressions() {
+        let labels = json!({"app": "web", "tier": "front"});
+        assert!(selects(
+            &json!({"matchLabels": {"app": "web"}}),
+            Some(&labels)
+        ));
+        assert!(!selects(
+            &json!({"matchLabels": {"app": "db"}}),
+            Some(&labels)
+        ));
+        let expr =
+            json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]});
+        assert!(selects(&expr, Some(&labels)));
+    }
+}
