@@ -94,7 +94,7 @@ pub struct ReadyOptions {
 ///   someone deletes them). Otherwise `1 of 3 replicas created`, `2 of 3 replicas are
 ///   ready`, `2 of 3 replicas are available` (when the field is set), `1 replica pending
 ///   termination`; with a partition, current once the `replicas - partition` highest
-///   ordinals are updated (`1 of 2 replicas updated (partition 1)`); else
+///   ordinals are updated (`0 of 1 replicas updated (partition 2)`); else
 ///   `1 of 3 replicas updated` while `currentRevision` differs from `updateRevision`.
 /// - **DaemonSet**: `desiredNumberScheduled` missing is in progress; then
 ///   `2 of 3 pods scheduled`, `1 of 3 pods updated` (skipped for `OnDelete`, where
@@ -308,8 +308,11 @@ fn stateful_set(object: &Value) -> Readiness {
         ));
     }
     // A partitioned rolling update stops at the partition: only ordinals at or above
-    // it are updated, and that is all the update there will be.
-    if let Some(partition) = int(object, "/spec/updateStrategy/rollingUpdate/partition") {
+    // it are updated, and that is all the update there will be. The API server
+    // defaults the partition to 0, a plain rolling update.
+    if let Some(partition) =
+        int(object, "/spec/updateStrategy/rollingUpdate/partition").filter(|p| *p > 0)
+    {
         let target = (wanted - partition).max(0);
         if updated < target {
             return Readiness::in_progress(format!(
