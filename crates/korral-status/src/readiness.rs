@@ -81,8 +81,8 @@ pub struct ReadyOptions {
 ///   CustomResourceDefinition, APIService) with no status: in progress,
 ///   `no status reported yet`.
 ///
-/// Then by kind, each counting as kstatus does and wording it as `kubectl rollout
-/// status` does, without the object's name:
+/// Then by kind, each counting in kstatus's order, worded in the manner of `kubectl
+/// rollout status`, without the object's name:
 /// - **Deployment**: `Progressing` with reason `ProgressDeadlineExceeded` is failed,
 ///   with the condition's message. In progress: `ReplicaFailure` True (its reason and
 ///   message, such as an exceeded quota; Kubernetes fails the rollout at its progress
@@ -131,9 +131,10 @@ pub struct ReadyOptions {
 ///   and message (`FailedDiscoveryCheck: failing or missing response from …`).
 /// - **PodDisruptionBudget**: current once its generation is observed.
 /// - **Any other kind**: a `Ready` condition decides (True current; False or Unknown in
-///   progress with its reason and message: kstatus does not fail on a False Ready, nor
-///   does korral, since many controllers set it False while they work); else an
-///   `Available` condition, likewise; else current.
+///   progress with its reason and message, never failed: many controllers set it False
+///   while they work, and `Stalled` is how they say they gave up); else an
+///   `Available` condition, likewise; else current. kstatus reads neither and calls
+///   such an object current.
 pub fn readiness(object: &Value, options: &ReadyOptions) -> Readiness {
     let kind = text(object, "/kind").unwrap_or_default();
     let group = text(object, "/apiVersion")
