@@ -5,11 +5,13 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use korral_testkit::{ApiServer, ServerOptions, SynthOptions, SynthSummary, write_dump};
+use korral_testkit::{
+    ApiServer, Controllers, ServerOptions, SynthOptions, SynthSummary, write_dump,
+};
 
 /// Test-only tools for korral.
 #[derive(Debug, Parser)]
@@ -63,6 +65,16 @@ struct ServeArgs {
     /// Where to write the kubeconfig [default: ./kubeconfig.korral-test].
     #[arg(long, value_name = "FILE", default_value = "kubeconfig.korral-test")]
     kubeconfig: PathBuf,
+    /// Run the simulated controllers: Deployments, ReplicaSets, StatefulSets,
+    /// DaemonSets and Jobs get pods, pods get a node and a status from their image tag
+    /// (`:missing`, `:crash`, `:fail`, `:oom`, `:unschedulable`, `:slow`), deletes
+    /// cascade to dependents and namespaces terminate.
+    #[arg(long)]
+    controllers: bool,
+    /// With `--controllers`: a Deployment's progress deadline in seconds, instead of
+    /// its `progressDeadlineSeconds`.
+    #[arg(long, value_name = "SECONDS", requires = "controllers")]
+    progress_deadline: Option<f64>,
 }
 
 fn main() -> ExitCode {
@@ -126,6 +138,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let options = ServerOptions {
             port: args.port,
+            controllers: args.controllers.then(|| Controllers {
+                progress_deadline: args
+                    .progress_deadline
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok()),
+                ..Controllers::default()
+            }),
             ..ServerOptions::default()
         };
         let server = ApiServer::start(&seed, options)

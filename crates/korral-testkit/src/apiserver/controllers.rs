@@ -326,8 +326,8 @@ fn pod_active(pod: &Value) -> bool {
 }
 
 /// A pod from a template, owned by `owner`.
-fn pod_from_template(template: &Value, ns: &str, owner_ref: Value) -> Value {
-    let mut metadata = json!({"namespace": ns, "ownerReferences": [owner_ref]});
+fn pod_from_template(template: &Value, ns: &str, owner_ref: &Value) -> Value {
+    let mut metadata = json!({"namespace": ns, "ownerReferences": [owner_ref.clone()]});
     for field in ["labels", "annotations"] {
         if let Some(v) = template.pointer(&format!("/metadata/{field}")) {
             metadata[field] = v.clone();

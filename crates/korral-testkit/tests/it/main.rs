@@ -3,6 +3,8 @@
 //! the client hides the protocol.
 //!
 //! - `util`: the harness: a small seed cluster, a server and a client for it.
+//! - `controllers`: the simulated controllers (rollouts, image tags, Jobs, cascading
+//!   and namespace deletes), write validation and apply conflicts.
 //! - `discovery`: `/version`, `/api`, `/apis`, resource lists, aggregated discovery.
 //! - `fidelity`: what a real server does that clients depend on: typeless list items,
 //!   Events behind two APIs, the objects every cluster has, defaulting, managedFields,
@@ -21,6 +23,7 @@
     clippy::similar_names
 )]
 
+mod controllers;
 mod discovery;
 mod faults;
 mod fidelity;

@@ -308,7 +308,7 @@ pub(super) fn replica_sets(store: &mut Store) {
                 let mut pod = pod_from_template(
                     &template,
                     namespace(&rs),
-                    owner_reference("apps/v1", "ReplicaSet", &rs),
+                    &owner_reference("apps/v1", "ReplicaSet", &rs),
                 );
                 pod["metadata"]["generateName"] = format!("{}-", name(&rs)).into();
                 create(store, manager, "", "Pod", pod);

@@ -117,11 +117,12 @@ pub(super) fn jobs(store: &mut Store) {
                 .pointer("/spec/template")
                 .cloned()
                 .unwrap_or_else(|| json!({}));
-            for _ in active_count..want {
+            let missing = want - active_count;
+            for _ in 0..missing {
                 let mut pod = pod_from_template(
                     &template,
                     namespace(&job),
-                    owner_reference("batch/v1", "Job", &job),
+                    &owner_reference("batch/v1", "Job", &job),
                 );
                 pod["metadata"]["generateName"] = format!("{}-", name(&job)).into();
                 let labels = &mut pod["metadata"]["labels"];

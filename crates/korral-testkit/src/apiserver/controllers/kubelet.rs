@@ -123,9 +123,7 @@ pub(super) fn schedule(store: &mut Store) {
                 "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
                 false,
             );
-            let status = json!({"phase": "Pending", "conditions": [without_probe_time(scheduled)], "qosClass": "BestEffort"});
-            let mut status = status;
-            status.as_object_mut().map(|m| m.remove("qosClass"));
+            let status = json!({"phase": "Pending", "conditions": [without_probe_time(scheduled)]});
             write_status(store, "kube-scheduler", "", "Pod", &pod, status);
             continue;
         }
@@ -140,8 +138,9 @@ fn without_probe_time(mut condition: Value) -> Value {
     condition
 }
 
-/// One container's status after `age` ticks on its node; `crashed` is how many times
-/// it has crashed so far.
+/// One container's status after `age` ticks on its node, and how many times it has
+/// crashed so far.
+#[allow(clippy::too_many_lines)] // one arm per behaviour
 fn container_status(
     pod: &Value,
     container: &str,
@@ -320,7 +319,7 @@ pub(super) fn run(store: &mut Store, options: &Controllers, state: &mut State) {
             let logged = known.crashes.entry(container.clone()).or_insert(0);
             while *logged < crashes {
                 *logged += 1;
-                let line = match Behaviour::of(&image) {
+                let said = match Behaviour::of(&image) {
                     Behaviour::Oom => "fatal error: runtime: out of memory",
                     Behaviour::Fail => "Error: failing on purpose",
                     _ => "panic: crashing on purpose",
@@ -329,7 +328,7 @@ pub(super) fn run(store: &mut Store, options: &Controllers, state: &mut State) {
                     namespace(pod).to_owned(),
                     name(pod).to_owned(),
                     container.clone(),
-                    line.to_owned(),
+                    said.to_owned(),
                 ));
             }
             statuses.push(status);
@@ -368,11 +367,7 @@ pub(super) fn run(store: &mut Store, options: &Controllers, state: &mut State) {
             } else if unready.is_empty() {
                 ("True", "", String::new())
             } else {
-                let message = if kind == "Ready" {
-                    format!("containers with unready status: [{}]", unready.join(" "))
-                } else {
-                    format!("containers with unready status: [{}]", unready.join(" "))
-                };
+                let message = format!("containers with unready status: [{}]", unready.join(" "));
                 ("False", "ContainersNotReady", message)
             };
             without_probe_time(condition(old_status, kind, status, reason, &message, false))

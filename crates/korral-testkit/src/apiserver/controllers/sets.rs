@@ -31,6 +31,7 @@ fn drop_zeros(status: &mut Value, fields: &[&str]) {
     }
 }
 
+#[allow(clippy::too_many_lines)] // one StatefulSet's sync: scale, replace, status
 pub(super) fn stateful_sets(store: &mut Store) {
     let manager = CONTROLLER_MANAGER;
     for set in super::all(store, "apps", "StatefulSet") {
@@ -70,7 +71,7 @@ pub(super) fn stateful_sets(store: &mut Store) {
             let mut pod = pod_from_template(
                 &template,
                 &ns,
-                owner_reference("apps/v1", "StatefulSet", &set),
+                &owner_reference("apps/v1", "StatefulSet", &set),
             );
             pod["metadata"]["name"] = pod_name.clone().into();
             let labels = &mut pod["metadata"]["labels"];
@@ -180,7 +181,7 @@ pub(super) fn daemon_sets(store: &mut Store) {
                 let mut pod = pod_from_template(
                     &template,
                     &ns,
-                    owner_reference("apps/v1", "DaemonSet", &set),
+                    &owner_reference("apps/v1", "DaemonSet", &set),
                 );
                 pod["metadata"]["generateName"] = format!("{}-", name(&set)).into();
                 let labels = &mut pod["metadata"]["labels"];
@@ -202,10 +203,11 @@ pub(super) fn daemon_sets(store: &mut Store) {
         for pod in &misplaced {
             delete(store, "", "Pod", pod);
         }
-        if misplaced.is_empty() && mine.iter().all(|p| pod_ready(p)) {
-            if let Some(pod) = mine.iter().find(|p| revision_of(p) != hash) {
-                delete(store, "", "Pod", pod);
-            }
+        if misplaced.is_empty()
+            && mine.iter().all(|p| pod_ready(p))
+            && let Some(pod) = mine.iter().find(|p| revision_of(p) != hash)
+        {
+            delete(store, "", "Pod", pod);
         }
         let pods = super::all(store, "", "Pod");
         let mine: Vec<&Value> = owned(&pods, &set)
