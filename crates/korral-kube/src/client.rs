@@ -120,8 +120,20 @@ impl Client {
         request: http::Request<Vec<u8>>,
         action: &Action<'_>,
     ) -> Result<String> {
+        self.send_answer(request, action)
+            .await
+            .map(|(_, text)| text)
+    }
+
+    /// [`Client::send_text`], with the answer's status code.
+    async fn send_answer(
+        &self,
+        request: http::Request<Vec<u8>>,
+        action: &Action<'_>,
+    ) -> Result<(http::StatusCode, String)> {
         let work = async {
             let response = self.head(request, action).await?;
+            let status = response.status();
             let bytes = body::read_to_end(
                 response.into_body(),
                 self.limits.max_response_bytes,
@@ -129,7 +141,9 @@ impl Client {
             )
             .await
             .map_err(|e| self.body_error(action, e))?;
-            String::from_utf8(bytes).map_err(|e| self.target.response_error(action, e.to_string()))
+            String::from_utf8(bytes)
+                .map(|text| (status, text))
+                .map_err(|e| self.target.response_error(action, e.to_string()))
         };
         match self.limits.request_timeout {
             // Also ends a server that trickles a byte at a time, which no idle
@@ -241,6 +255,26 @@ impl Client {
                 .timed_out(action, format!("sent nothing for {}", seconds(idle))),
             BodyError::Transport(e) => self.target.error(action, kube::Error::Service(e)),
         }
+    }
+
+    /// Sends a request this crate does not wrap (an apply, a create, a delete) to
+    /// `path`, within the request timeout and [`Limits::max_response_bytes`], and returns
+    /// the answer's status and text. `verb`, `resource` and `namespace` name the request in errors
+    /// (`apply `deployments` in namespace `shop``); an error status becomes an
+    /// [`Error`] with the server's message ([`Error::status_code`] gives the code).
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Result<(http::StatusCode, String)> {
+        let action = Action {
+            verb,
+            resource,
+            namespace,
+        };
+        self.send_answer(request, &action).await
     }
 
     /// The API server's version (`GET /version`): the line `korral status` prints as

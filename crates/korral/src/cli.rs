@@ -266,6 +266,69 @@ pub enum Command {
     /// Example: korral spec schema --out cluster.schema.json
     #[command(verbatim_doc_comment)]
     Spec(crate::commands::spec::SpecArgs),
+    /// Apply manifests to the cluster as a named set, in order, and wait until they
+    /// are ready.
+    ///
+    /// Every manifest is validated first with a server-side dry run: one bad object
+    /// changes nothing. Then they are applied with server-side apply (field manager
+    /// `korral`): Namespaces, CRDs (waited for until Established), RBAC, ConfigMaps and
+    /// Secrets, storage, Services, workloads, then custom resources; groups annotated
+    /// `deploy.korral.dev/wave: "N"` one after another, each once the one before is
+    /// ready. It waits (kstatus rules: rollouts complete, Jobs complete, claims bound)
+    /// and names the pod and reason when something fails for longer than
+    /// --failure-grace. Each deploy is a revision recorded in the cluster, and the set
+    /// is an applyset kubectl recognises. Exits 0 when deployed, 1 when it failed, 2 on
+    /// bad input.
+    ///
+    /// Examples:
+    ///
+    ///   korral deploy shop -f deploy/ -n shop
+    ///
+    ///   helm template charts/shop | korral deploy shop -f - --prune
+    ///
+    ///   korral deploy shop -f deploy/ --rollback-on-failure --timeout 10m
+    ///
+    ///   korral deploy shop -f deploy/ --dry-run
+    #[command(verbatim_doc_comment)]
+    Deploy(DeployArgs),
+    /// Show what `korral deploy` would change, object by object, and what --prune
+    /// would delete.
+    ///
+    /// A unified YAML diff from the live object to what the server's dry run of the
+    /// manifest returns, without managedFields, status and other fields the server
+    /// keeps; Secret values are masked. Exits 1 when there are differences, as
+    /// `kubectl diff` does, 0 when there are none.
+    ///
+    /// Example: korral diff shop -f deploy/ -n shop
+    #[command(verbatim_doc_comment)]
+    Diff(DiffArgs),
+    /// Put a recorded revision of a set back (the last good one before the current by
+    /// default), as a new revision, deleting what that revision did not have.
+    ///
+    /// Examples:
+    ///
+    ///   korral rollback shop -n shop
+    ///
+    ///   korral rollback shop 3 -n shop --timeout 2m
+    #[command(verbatim_doc_comment)]
+    Rollback(RollbackArgs),
+    /// List the sets deployed with korral, or one set's revisions.
+    ///
+    /// Examples:
+    ///
+    ///   korral releases -A
+    ///
+    ///   korral releases shop -n shop
+    #[command(verbatim_doc_comment)]
+    Releases(ReleasesArgs),
+    /// Delete a set's objects, in reverse order, and its records.
+    ///
+    /// CustomResourceDefinitions stay unless --prune-crds (deleting one deletes every
+    /// resource of its kind, in every namespace).
+    ///
+    /// Example: korral undeploy shop -n shop --wait
+    #[command(verbatim_doc_comment)]
+    Undeploy(UndeployArgs),
     /// Print a shell completion script.
     ///
     /// Example: korral completion bash > /etc/bash_completion.d/korral
@@ -658,6 +721,219 @@ impl From<OutputFormat> for korral_topology::Format {
 }
 
 /// `--request-timeout`: kubectl's syntax; `0` (no limit) is `Duration::ZERO`.
+/// The cluster a writing command talks to.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// The set's namespace: where its records live and where objects that name no
+    /// namespace go (default: the context's namespace).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// How long one request to the API server may take (kubectl's flag): `30s`, `2m`,
+    /// a number of seconds, or `0` for no limit.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout)]
+    pub request_timeout: Duration,
+}
+
+/// Manifests to deploy.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// A manifest file, a folder (read recursively for .yaml, .yml and .json), a
+    /// `kubectl get -o yaml|json` dump, or `-` for standard input. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required_unless_present_any = ["kustomize", "helm"])]
+    pub files: Vec<PathBuf>,
+
+    /// Leave out files under a -f folder whose path matches (`*`, `?`, `**`). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Deploy what a kustomization builds (`kubectl kustomize DIR`). Repeatable.
+    #[arg(short = 'k', long = "kustomize", value_name = "DIR")]
+    pub kustomize: Vec<PathBuf>,
+
+    /// Deploy what a Helm chart renders (`helm template CHART`).
+    #[arg(long, value_name = "CHART")]
+    pub helm: Option<String>,
+
+    /// Values for --helm. Repeatable.
+    #[arg(long = "values", value_name = "FILE", requires = "helm")]
+    pub values: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The set's name: lowercase letters, digits and `-`, at most 40.
+    pub name: String,
+
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Delete the set's objects that are no longer in the manifests (never anything
+    /// outside the set).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Let --prune delete CustomResourceDefinitions (and every resource of their kinds).
+    #[arg(long)]
+    pub prune_crds: bool,
+
+    /// Wait until everything is ready (the default).
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+
+    /// Do not wait for the last wave to be ready (earlier waves are still waited for).
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// How long the deploy may take, waits included: `90s`, `5m`, `1h`.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = positive_duration)]
+    pub timeout: Duration,
+
+    /// How long a failure (CrashLoopBackOff, ImagePullBackOff, a failed Job…) must last
+    /// before it fails the deploy.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
+    pub failure_grace: Duration,
+
+    /// When the deploy fails, deploy the last good revision again.
+    #[arg(long)]
+    pub rollback_on_failure: bool,
+
+    /// Validate every object with the server and say what would be applied; change
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Take over fields that other field managers own (server-side apply's force).
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// Wait for a LoadBalancer Service's address too.
+    #[arg(long)]
+    pub wait_load_balancer: bool,
+
+    /// How many revisions to keep.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub history_max: usize,
+
+    /// The format: progress lines and a summary (table), or the outcome as JSON or YAML.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The set's name.
+    pub name: String,
+
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// The format: the unified diff (table), or the changes as JSON or YAML.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The set's name.
+    pub name: String,
+
+    /// The revision to put back (default: the last good one before the current).
+    pub revision: Option<u32>,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Wait until everything is ready (the default).
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+
+    /// Do not wait for the objects to be ready.
+    #[arg(long)]
+    pub no_wait: bool,
+
+    /// How long the rollback may take.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = positive_duration)]
+    pub timeout: Duration,
+
+    /// How long a failure must last before it fails the rollback.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
+    pub failure_grace: Duration,
+
+    /// Take over fields that other field managers own.
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// The format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    /// A set: list its revisions.
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Sets in every namespace.
+    #[arg(short = 'A', long, conflicts_with_all = ["namespace", "name"])]
+    pub all_namespaces: bool,
+
+    /// The format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct UndeployArgs {
+    /// The set's name.
+    pub name: String,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Wait until the objects are gone.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Delete the set's CustomResourceDefinitions too (and every resource of their kinds).
+    #[arg(long)]
+    pub prune_crds: bool,
+
+    /// How long --wait may take.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = positive_duration)]
+    pub timeout: Duration,
+
+    /// The format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+/// `30s`, `5m`, `1h30m`: a duration above zero.
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let parsed = crate::commands::duration(text).map_err(|e| e.to_string())?;
+    Duration::try_from(parsed)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{text}` must be above zero"))
+}
+
 fn request_timeout(text: &str) -> Result<Duration, String> {
     korral_kube::Limits::parse_timeout(text).map(Option::unwrap_or_default)
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bundle;
 pub mod config;
+mod deploy;
 mod events;
 pub mod generate;
 pub mod init;
@@ -55,6 +56,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Generate(args) => generate::generate(&args),
         Command::Provision(args) => provision::provision(&args),
         Command::Spec(args) => spec::spec(&args),
+        Command::Deploy(args) => deploy::deploy(&args),
+        Command::Diff(args) => deploy::diff(&args),
+        Command::Rollback(args) => deploy::rollback(&args),
+        Command::Releases(args) => deploy::releases(&args),
+        Command::Undeploy(args) => deploy::undeploy(&args),
         Command::Completion { shell } => completion(shell),
     }
 }

@@ -1,0 +1,195 @@
+//! The order objects are applied in: waves first, then kinds as kapp orders them, then
+//! what the relation graph says one object needs from another.
+
+use korral_core::{FileId, Object, ObjectSet, Source};
+use korral_topology::{InferOptions, Relation, infer};
+
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+
+/// The annotation that puts an object in a wave: `deploy.korral.dev/wave: "-1"`. Waves
+/// run in increasing order, each once the one before is ready (as Argo CD's sync waves);
+/// objects without it are in wave 0.
+pub const WAVE_ANNOTATION: &str = "deploy.korral.dev/wave";
+
+/// Where a kind goes, as kapp's default change groups order them: what others need comes
+/// first. Unknown kinds (custom resources) go last, after their definitions are
+/// established.
+pub fn kind_rank(group: &str, kind: &str) -> u8 {
+    match (group, kind) {
+        ("", "Namespace") => 0,
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => 1,
+        (
+            "scheduling.k8s.io" | "storage.k8s.io" | "networking.k8s.io" | "node.k8s.io",
+            "PriorityClass" | "StorageClass" | "IngressClass" | "RuntimeClass" | "CSIDriver",
+        ) => 2,
+        ("", "ServiceAccount") => 3,
+        ("rbac.authorization.k8s.io", "ClusterRole" | "Role") => 4,
+        ("rbac.authorization.k8s.io", "ClusterRoleBinding" | "RoleBinding") => 5,
+        ("", "ConfigMap" | "Secret" | "LimitRange" | "ResourceQuota")
+        | ("networking.k8s.io", "NetworkPolicy") => 6,
+        ("", "PersistentVolume" | "PersistentVolumeClaim") => 7,
+        ("", "Service" | "Endpoints") | ("discovery.k8s.io", "EndpointSlice") => 8,
+        ("", "Pod" | "ReplicationController")
+        | ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
+        | ("batch", "Job" | "CronJob") => 9,
+        ("autoscaling", "HorizontalPodAutoscaler")
+        | ("policy", "PodDisruptionBudget")
+        | ("networking.k8s.io", "Ingress")
+        | ("apiregistration.k8s.io", "APIService") => 10,
+        (
+            "admissionregistration.k8s.io",
+            "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding",
+        ) => 11,
+        _ => 12,
+    }
+}
+
+/// The objects of one wave, in the order to apply them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wave {
+    /// The wave's number (`deploy.korral.dev/wave`).
+    pub number: i64,
+    /// Groups of manifests (indices into the input) applied one after another; the
+    /// members of a group have no order among themselves.
+    pub phases: Vec<Vec<usize>>,
+}
+
+/// The waves of `manifests`, in order. Namespaces and CustomResourceDefinitions that name
+/// no wave go to the first, since anything may need them.
+pub fn plan(manifests: &[Manifest]) -> Result<Vec<Wave>> {
+    let mut waves = Vec::with_capacity(manifests.len());
+    for manifest in manifests {
+        waves.push(match manifest.annotation(WAVE_ANNOTATION) {
+            Some(text) => text.trim().parse::<i64>().map_err(|_| Error::Manifest {
+                file: manifest.source.clone(),
+                message: format!(
+                    "annotation `{WAVE_ANNOTATION}` of {} is `{}`, not a whole number; write a number in quotes, such as \"1\" or \"-1\"",
+                    manifest.id(),
+                    korral_core::terminal::escape(text)
+                ),
+            })?,
+            None => 0,
+        });
+    }
+    let first = waves.iter().copied().min().unwrap_or(0);
+    for (wave, manifest) in waves.iter_mut().zip(manifests) {
+        if manifest.annotation(WAVE_ANNOTATION).is_none()
+            && kind_rank(manifest.group(), manifest.kind()) <= 1
+        {
+            *wave = first;
+        }
+    }
+    let levels = levels(manifests, &waves);
+    let mut numbers: Vec<i64> = waves.clone();
+    numbers.sort_unstable();
+    numbers.dedup();
+    Ok(numbers
+        .into_iter()
+        .map(|number| {
+            let mut members: Vec<usize> = (0..manifests.len())
+                .filter(|&i| waves[i] == number)
+                .collect();
+            members.sort_by_key(|&i| (levels[i], i));
+            let mut phases: Vec<Vec<usize>> = Vec::new();
+            let mut last = None;
+            for i in members {
+                if last == Some(levels[i]) {
+                    if let Some(phase) = phases.last_mut() {
+                        phase.push(i);
+                    }
+                } else {
+                    phases.push(vec![i]);
+                    last = Some(levels[i]);
+                }
+            }
+            Wave { number, phases }
+        })
+        .collect())
+}
+
+/// The relations after which the source needs the target to exist first: a pod template
+/// and what it mounts or runs as, a binding and its role, an autoscaler and what it
+/// scales, a route and its backend. (Selections need nothing: a Service may come first.)
+fn needs(relation: Relation) -> bool {
+    matches!(
+        relation,
+        Relation::Owns
+            | Relation::Mounts
+            | Relation::Env
+            | Relation::PullsWith
+            | Relation::RunsAs
+            | Relation::BoundTo
+            | Relation::Class
+            | Relation::RoutesTo
+            | Relation::Tls
+            | Relation::Scales
+            | Relation::Binds
+            | Relation::Grants
+            | Relation::AttachesTo
+    )
+}
+
+/// Each manifest's level: its kind's rank, raised past everything in its wave it needs
+/// (longest path; a cycle stops rising after as many rounds as there are manifests).
+fn levels(manifests: &[Manifest], waves: &[i64]) -> Vec<u32> {
+    let mut levels: Vec<u32> = manifests
+        .iter()
+        .map(|m| u32::from(kind_rank(m.group(), m.kind())) * 1000)
+        .collect();
+    let objects: Vec<Object> = manifests
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            Object::from_json(
+                &m.object.to_string(),
+                Source {
+                    file: FileId(0),
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                },
+            )
+            .ok()
+        })
+        .collect();
+    if objects.len() != manifests.len() {
+        return levels;
+    }
+    let set = ObjectSet::from_objects(objects, vec!["<manifests>".to_owned()], Vec::new());
+    let graph = infer(&set, InferOptions::default());
+    // Graph nodes know their object; objects know their manifest by line.
+    let manifest_of = |node: usize| -> usize {
+        let object = &set.objects()[graph.nodes()[node].object];
+        object.source().line as usize - 1
+    };
+    let dependencies: Vec<(usize, usize)> = graph
+        .edges()
+        .iter()
+        .filter(|e| needs(e.relation))
+        .map(|e| (manifest_of(e.source), manifest_of(e.target)))
+        .filter(|&(from, to)| from != to && waves[from] == waves[to])
+        .collect();
+    for _ in 0..manifests.len().min(64) {
+        let mut changed = false;
+        for &(from, to) in &dependencies {
+            if levels[from] <= levels[to] {
+                levels[from] = levels[to] + 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    levels
+}
+
+/// The order to delete objects in: the reverse of the order they are applied in.
+pub fn delete_order(manifests: &[Manifest]) -> Vec<usize> {
+    let levels = levels(manifests, &vec![0; manifests.len()]);
+    let mut order: Vec<usize> = (0..manifests.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse((levels[i], i)));
+    order
+}

@@ -1,0 +1,375 @@
+//! `korral deploy`, `diff`, `rollback`, `releases`, `undeploy`: the faces of the apply
+//! engine (`korral-apply`).
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use comfy_table::{Table, presets};
+use korral_apply::{
+    Cluster, DeployOptions, DeployResult, Error as ApplyError, Event, Manifest, Outcome, Progress,
+};
+use korral_core::terminal::escape;
+use korral_kube::{ClusterConfig, KubeOptions, Limits};
+use korral_status::ReadyOptions;
+
+use super::{ExitStatus, InputError};
+use crate::cli::{
+    ClusterArgs, DeployArgs, DiffArgs, ManifestArgs, ReleasesArgs, ReportFormat, RollbackArgs,
+    SourceArgs, UndeployArgs,
+};
+use crate::printer::Printer;
+use crate::source;
+
+/// Connects, and names the namespace: `-n`, else the context's.
+async fn connect(args: &ClusterArgs) -> anyhow::Result<(Cluster, String)> {
+    let timeout = Some(args.request_timeout).filter(|t| !t.is_zero());
+    let config = ClusterConfig::load(KubeOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: None,
+        limits: Limits::default().with_request_timeout(timeout),
+    })?;
+    let namespace = args
+        .namespace
+        .clone()
+        .unwrap_or_else(|| config.namespace().to_owned());
+    let client = config.client().await?;
+    Ok((Cluster::connect(client).await?, namespace))
+}
+
+/// Reads the manifests; a file that cannot be read is bad input.
+fn manifests(args: &ManifestArgs, namespace: &str) -> anyhow::Result<Vec<Manifest>> {
+    let source = SourceArgs {
+        files: args.files.clone(),
+        exclude: args.exclude.clone(),
+        kustomize: args.kustomize.clone(),
+        helm: args.helm.clone(),
+        values: args.values.clone(),
+        ..SourceArgs::default()
+    };
+    let set = source::loader(&source, Some(namespace))?
+        .load()
+        .map_err(|err| InputError(err.into()))?;
+    for warning in set.warnings() {
+        Printer::warn(warning);
+    }
+    if set.is_empty() {
+        return Err(InputError(anyhow!("no objects in the files given; nothing to deploy")).into());
+    }
+    Ok(set
+        .objects()
+        .iter()
+        .map(|o| Manifest::new(o.raw().to_value(), set.location(o)))
+        .collect())
+}
+
+/// A failure of the engine as the exit code sees it: manifests the server rejects, a
+/// kind it does not serve and a bad set name are bad input (2).
+fn engine_error(err: ApplyError) -> anyhow::Error {
+    match err {
+        ApplyError::Rejected { .. }
+        | ApplyError::UnknownKind { .. }
+        | ApplyError::Manifest { .. }
+        | ApplyError::BadName(_)
+        | ApplyError::NoSet { .. }
+        | ApplyError::NoRevision { .. } => InputError(err.into()).into(),
+        other => other.into(),
+    }
+}
+
+/// Progress as lines on standard error: one per change of an object's state.
+struct Lines {
+    quiet: bool,
+}
+
+impl Progress for Lines {
+    fn event(&mut self, event: Event) {
+        if self.quiet {
+            return;
+        }
+        let line = match event {
+            Event::Note(text) => text,
+            Event::Wave(n) => format!("wave {n}"),
+            Event::Applied { id, applied } => format!(
+                "{} {id}",
+                match applied {
+                    korral_apply::Applied::Created => "created",
+                    korral_apply::Applied::Configured => "configured",
+                }
+            ),
+            Event::Waiting { id, message } => format!("waiting {id}: {message}"),
+            Event::Failing { id, message } => format!("failing {id}: {message}"),
+            Event::Ready { id } => format!("ready {id}"),
+            Event::Deleted { id } => format!("deleted {id}"),
+            Event::Kept { id, reason } => format!("kept {id}: {reason}"),
+        };
+        Printer::note(line);
+    }
+}
+
+fn options(name: &str, namespace: &str) -> DeployOptions {
+    DeployOptions::new(name, namespace)
+}
+
+pub fn deploy(args: &DeployArgs) -> anyhow::Result<ExitStatus> {
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let (mut cluster, namespace) = connect(&args.cluster).await?;
+        let manifests = manifests(&args.manifests, &namespace)?;
+        let mut options = options(&args.name, &namespace);
+        options.prune = args.prune;
+        options.prune_crds = args.prune_crds;
+        options.wait = !args.no_wait;
+        options.timeout = args.timeout;
+        options.failure_grace = args.failure_grace;
+        options.rollback_on_failure = args.rollback_on_failure;
+        options.dry_run = args.dry_run;
+        options.force_conflicts = args.force_conflicts;
+        options.keep = args.history_max;
+        options.ready = ReadyOptions {
+            load_balancer_address: args.wait_load_balancer,
+        };
+        let mut progress = Lines {
+            quiet: args.output != ReportFormat::Table,
+        };
+        let outcome = korral_apply::deploy(&mut cluster, manifests, &options, &mut progress)
+            .await
+            .map_err(engine_error)?;
+        report(&outcome, args.output)
+    })
+}
+
+/// Prints an outcome; exit 1 when it failed.
+fn report(outcome: &Outcome, format: ReportFormat) -> anyhow::Result<ExitStatus> {
+    Printer::new(None).emit(|out| match format {
+        ReportFormat::Json => Printer::data(out, outcome, false),
+        ReportFormat::Yaml => Printer::data(out, outcome, true),
+        ReportFormat::Table => write_outcome(outcome, out),
+    })?;
+    Ok(match outcome.result {
+        DeployResult::Failed => ExitStatus::Findings,
+        _ => ExitStatus::Success,
+    })
+}
+
+fn write_outcome(outcome: &Outcome, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let name = escape(&outcome.name);
+    let namespace = escape(&outcome.namespace);
+    let created = outcome
+        .applied
+        .iter()
+        .filter(|a| a.applied == korral_apply::Applied::Created)
+        .count();
+    let revision = outcome
+        .revision
+        .map(|r| format!(" revision {r}"))
+        .unwrap_or_default();
+    match outcome.result {
+        DeployResult::DryRun => {
+            writeln!(
+                out,
+                "dry run of {name} in {namespace}: all {} objects valid ({created} would be created){}; nothing changed",
+                outcome.applied.len(),
+                if outcome.deleted.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} would be pruned", outcome.deleted.len())
+                }
+            )?;
+            for id in &outcome.deleted {
+                writeln!(out, "  would prune {id}")?;
+            }
+        }
+        DeployResult::Deployed => writeln!(
+            out,
+            "deployed {name}{revision} in {namespace}: {} objects applied ({created} created){}",
+            outcome.applied.len(),
+            if outcome.deleted.is_empty() {
+                String::new()
+            } else {
+                format!(", {} deleted", outcome.deleted.len())
+            }
+        )?,
+        DeployResult::Undeployed => writeln!(
+            out,
+            "undeployed {name} in {namespace}: {} objects deleted",
+            outcome.deleted.len()
+        )?,
+        DeployResult::Failed => {
+            writeln!(out, "{name}{revision} in {namespace} FAILED:")?;
+            for failure in &outcome.failures {
+                if failure.id == korral_apply::ObjectId::default() {
+                    writeln!(out, "  {}", escape(&failure.message))?;
+                } else {
+                    writeln!(out, "  {}: {}", failure.id, escape(&failure.message))?;
+                }
+                for line in &failure.logs {
+                    writeln!(out, "    | {}", escape(line))?;
+                }
+            }
+            match outcome.rolled_back_to {
+                Some(good) => writeln!(out, "rolled back to revision {good}")?,
+                None => writeln!(
+                    out,
+                    "`korral rollback {name} -n {namespace}` puts the last good revision back"
+                )?,
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let (cluster, namespace) = connect(&args.cluster).await?;
+        let manifests = manifests(&args.manifests, &namespace)?;
+        let changes = korral_apply::diff(&cluster, manifests, &options(&args.name, &namespace))
+            .await
+            .map_err(engine_error)?;
+        Printer::new(None).emit(|out| match args.output {
+            ReportFormat::Json => Printer::data(out, &changes, false),
+            ReportFormat::Yaml => Printer::data(out, &changes, true),
+            ReportFormat::Table => {
+                for change in &changes {
+                    out.write_all(change.diff.as_bytes())?;
+                }
+                Ok(())
+            }
+        })?;
+        Ok(if changes.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Findings
+        })
+    })
+}
+
+pub fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitStatus> {
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let (mut cluster, namespace) = connect(&args.cluster).await?;
+        let mut options = options(&args.name, &namespace);
+        options.wait = !args.no_wait;
+        options.timeout = args.timeout;
+        options.failure_grace = args.failure_grace;
+        options.force_conflicts = args.force_conflicts;
+        let mut progress = Lines {
+            quiet: args.output != ReportFormat::Table,
+        };
+        let outcome = korral_apply::rollback(&mut cluster, args.revision, &options, &mut progress)
+            .await
+            .map_err(engine_error)?;
+        report(&outcome, args.output)
+    })
+}
+
+pub fn releases(args: &ReleasesArgs) -> anyhow::Result<ExitStatus> {
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let (cluster, namespace) = connect(&args.cluster).await?;
+        if let Some(name) = &args.name {
+            let revisions = korral_apply::revisions(&cluster, name, &namespace)
+                .await
+                .map_err(engine_error)?;
+            if revisions.is_empty() {
+                return Err(engine_error(ApplyError::NoSet {
+                    name: name.clone(),
+                    namespace,
+                }));
+            }
+            Printer::new(None).emit(|out| match args.output {
+                ReportFormat::Json => Printer::data(out, &revisions, false),
+                ReportFormat::Yaml => Printer::data(out, &revisions, true),
+                ReportFormat::Table => {
+                    let mut table = Table::new();
+                    table.load_style(presets::NOTHING);
+                    table.set_header([
+                        "REVISION",
+                        "TIME",
+                        "STATUS",
+                        "OBJECTS",
+                        "DIGEST",
+                        "DESCRIPTION",
+                    ]);
+                    for r in &revisions {
+                        table.add_row([
+                            r.number.to_string(),
+                            escape(&r.time).into_owned(),
+                            r.status.to_string(),
+                            r.objects.to_string(),
+                            escape(r.digest.get(..19).unwrap_or(&r.digest)).into_owned(),
+                            escape(&r.description).into_owned(),
+                        ]);
+                    }
+                    writeln!(out, "{table}")?;
+                    Ok(())
+                }
+            })?;
+            return Ok(ExitStatus::Success);
+        }
+        let scope = (!args.all_namespaces).then_some(namespace.as_str());
+        let sets = korral_apply::sets(&cluster, scope)
+            .await
+            .map_err(engine_error)?;
+        Printer::new(None).emit(|out| match args.output {
+            ReportFormat::Json => Printer::data(out, &sets, false),
+            ReportFormat::Yaml => Printer::data(out, &sets, true),
+            ReportFormat::Table => {
+                if sets.is_empty() {
+                    Printer::note(format_args!(
+                        "no sets deployed with korral {}",
+                        scope.map_or_else(
+                            || "in any namespace".to_owned(),
+                            |ns| format!("in namespace {ns}")
+                        )
+                    ));
+                    return Ok(());
+                }
+                let mut table = Table::new();
+                table.load_style(presets::NOTHING);
+                table.set_header([
+                    "NAMESPACE",
+                    "NAME",
+                    "REVISION",
+                    "STATUS",
+                    "UPDATED",
+                    "OBJECTS",
+                ]);
+                for set in &sets {
+                    let latest = set.latest.as_ref();
+                    table.add_row([
+                        escape(&set.namespace).into_owned(),
+                        escape(&set.name).into_owned(),
+                        latest.map_or_else(String::new, |r| r.number.to_string()),
+                        latest.map_or_else(String::new, |r| r.status.to_string()),
+                        latest.map_or_else(String::new, |r| escape(&r.time).into_owned()),
+                        latest.map_or_else(String::new, |r| r.objects.to_string()),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+                Ok(())
+            }
+        })?;
+        Ok(ExitStatus::Success)
+    })
+}
+
+pub fn undeploy(args: &UndeployArgs) -> anyhow::Result<ExitStatus> {
+    let runtime = source::runtime()?;
+    runtime.block_on(async {
+        let (mut cluster, namespace) = connect(&args.cluster).await?;
+        let mut options = options(&args.name, &namespace);
+        options.wait = args.wait;
+        options.timeout = args.timeout;
+        options.prune_crds = args.prune_crds;
+        options.poll = Duration::from_millis(500);
+        let mut progress = Lines {
+            quiet: args.output != ReportFormat::Table,
+        };
+        let outcome = korral_apply::undeploy(&mut cluster, &options, &mut progress)
+            .await
+            .map_err(engine_error)?;
+        report(&outcome, args.output)
+    })
+}
