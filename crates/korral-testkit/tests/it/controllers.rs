@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod};
 use korral_core::Loader;
@@ -691,4 +691,273 @@ async fn an_apply_conflict_names_the_manager_and_its_api_version() {
         json!([{"type": "FieldManagerConflict", "message": "conflict with \"kubectl\" using apps/v1",
             "field": ".spec.replicas"}])
     );
+}
+
+#[tokio::test]
+async fn a_stateful_set_gets_ordered_pods_and_rolls_them() {
+    let (_server, client) = start(Controllers::default()).await;
+    let api: Api<StatefulSet> = Api::namespaced(client.clone(), "app");
+    let set: StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "db"},
+        "spec": {"replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+            "template": {"metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": "db:1"}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &set).await.unwrap();
+    let ready = |revision_changed: bool| {
+        let api = api.clone();
+        async move {
+            let s = api.get("db").await.ok()?.status?;
+            let done = s.ready_replicas == Some(3)
+                && s.updated_replicas == Some(3)
+                && s.current_revision == s.update_revision;
+            (done && (!revision_changed || s.observed_generation == Some(2))).then_some(s)
+        }
+    };
+    let first = eventually("the StatefulSet ready", || ready(false)).await;
+    let mut names: Vec<String> = pods(&client, "app=db")
+        .await
+        .into_iter()
+        .map(|p| p.metadata.name.unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["db-0", "db-1", "db-2"]);
+
+    api.patch("db", &PatchParams::default(), &image_patch("db", "db:2"))
+        .await
+        .unwrap();
+    let second = eventually("the StatefulSet rolled", || ready(true)).await;
+    assert_ne!(first.update_revision, second.update_revision);
+    assert_eq!(second.current_replicas, Some(3));
+    let images: Vec<String> = pods(&client, "app=db")
+        .await
+        .iter()
+        .map(|p| {
+            p.spec.as_ref().unwrap().containers[0]
+                .image
+                .clone()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(images, ["db:2", "db:2", "db:2"]);
+}
+
+#[tokio::test]
+async fn a_daemon_set_runs_a_pod_per_node() {
+    let (server, client) = start(Controllers::default()).await;
+    server
+        .create(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-2"}}))
+        .unwrap();
+    let api: Api<DaemonSet> = Api::namespaced(client.clone(), "app");
+    let set: DaemonSet = serde_json::from_value(json!({
+        "metadata": {"name": "agent"},
+        "spec": {"selector": {"matchLabels": {"app": "agent"}},
+            "template": {"metadata": {"labels": {"app": "agent"}},
+                "spec": {"containers": [{"name": "agent", "image": "agent:1"}]}}}
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &set).await.unwrap();
+    let status = eventually("the DaemonSet ready", || async {
+        let s = api.get("agent").await.ok()?.status?;
+        (s.number_ready == 2 && s.number_available == Some(2)).then_some(s)
+    })
+    .await;
+    assert_eq!(status.desired_number_scheduled, 2);
+    assert_eq!(status.updated_number_scheduled, Some(2));
+    let mut nodes: Vec<String> = pods(&client, "app=agent")
+        .await
+        .into_iter()
+        .map(|p| p.spec.unwrap().node_name.unwrap())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, ["node-1", "node-2"]);
+}
+
+#[tokio::test]
+async fn image_tags_drive_unschedulable_slow_and_oom_pods() {
+    let (_server, client) = start(Controllers {
+        slow_ticks: 10,
+        crash_ticks: 2,
+        ..Controllers::default()
+    })
+    .await;
+    let api: Api<Pod> = Api::namespaced(client.clone(), "app");
+    for (name, image) in [
+        ("stuck", "web:unschedulable"),
+        ("slow", "web:slow"),
+        ("oom", "web-oom"),
+    ] {
+        let pod: Pod = serde_json::from_value(
+            json!({"metadata": {"name": name, "labels": {"test": "tags"}},
+            "spec": {"containers": [{"name": "main", "image": image,
+                "readinessProbe": {"httpGet": {"path": "/", "port": 8080}}}]}}),
+        )
+        .unwrap();
+        api.create(&PostParams::default(), &pod).await.unwrap();
+    }
+    let stuck = eventually("the pod unschedulable", || async {
+        let pod = api.get("stuck").await.ok()?;
+        let c = pod.status.as_ref()?.conditions.as_ref()?.first()?.clone();
+        (c.reason.as_deref() == Some("Unschedulable")).then_some((pod, c))
+    })
+    .await;
+    assert_eq!(stuck.1.status, "False");
+    assert!(
+        stuck
+            .1
+            .message
+            .unwrap()
+            .starts_with("0/1 nodes are available: 1 Insufficient cpu.")
+    );
+    assert_eq!(stuck.0.status.unwrap().phase.as_deref(), Some("Pending"));
+    assert!(stuck.0.spec.unwrap().node_name.is_none());
+
+    // A slow container runs a while before it is ready (its probe is not run).
+    let running = eventually("the slow pod running", || async {
+        let s = api.get("slow").await.ok()?.status?;
+        (s.phase.as_deref() == Some("Running")).then_some(s)
+    })
+    .await;
+    assert!(!running.container_statuses.unwrap()[0].ready);
+    eventually("the slow pod ready", || async {
+        let s = api.get("slow").await.ok()?.status?;
+        s.container_statuses?[0].ready.then_some(())
+    })
+    .await;
+
+    let oom = eventually("the OOM kill", || async {
+        let s = api.get("oom").await.ok()?.status?;
+        let c = s.container_statuses?.into_iter().next()?;
+        (c.restart_count >= 1).then_some(c)
+    })
+    .await;
+    let last = oom.last_state.unwrap().terminated.unwrap();
+    assert_eq!(
+        (last.exit_code, last.reason.as_deref()),
+        (137, Some("OOMKilled"))
+    );
+    assert_eq!(
+        oom.state.unwrap().waiting.unwrap().reason.as_deref(),
+        Some("CrashLoopBackOff")
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_job_orphans_its_pods_by_default_and_owners_that_never_existed_collect() {
+    let (server, client) = start(Controllers::default()).await;
+    let api: Api<Job> = Api::namespaced(client.clone(), "app");
+    api.create(&PostParams::default(), &job("once", "once:1", 0))
+        .await
+        .unwrap();
+    eventually("the Job complete", || async {
+        job_condition(&api.get("once").await.ok()?, "Complete")
+    })
+    .await;
+    // batch/v1 defaults to orphaning, as the real Job strategy does.
+    api.delete("once", &DeleteParams::default()).await.unwrap();
+    gone(&api, "once").await;
+    let orphan = eventually("the pod orphaned", || async {
+        let pod = pods(&client, "job-name=once").await.into_iter().next()?;
+        pod.metadata.owner_references.is_none().then_some(pod)
+    })
+    .await;
+    assert_eq!(orphan.status.unwrap().phase.as_deref(), Some("Succeeded"));
+
+    // A dependent whose owner does not exist is collected.
+    server
+        .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "stray", "namespace": "app", "ownerReferences": [
+                {"apiVersion": "v1", "kind": "ConfigMap", "name": "ghost", "uid": "no-such-uid"}]}}))
+        .unwrap();
+    let maps: Api<ConfigMap> = Api::namespaced(client, "app");
+    gone(&maps, "stray").await;
+}
+
+#[tokio::test]
+async fn controller_writes_reach_watches_and_a_deleted_crd_takes_its_resources() {
+    use futures::{StreamExt, TryStreamExt};
+    use kube::api::{WatchEvent, WatchParams};
+
+    let (server, client) = start(Controllers::default()).await;
+    let api: Api<Pod> = Api::namespaced(client.clone(), "app");
+    let from = server.resource_version().to_string();
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "solo"},
+        "spec": {"containers": [{"name": "main", "image": "web:1"}]}}))
+    .unwrap();
+    api.create(&PostParams::default(), &pod).await.unwrap();
+    let mut stream = api
+        .watch(&WatchParams::default().fields("metadata.name=solo"), &from)
+        .await
+        .unwrap()
+        .boxed();
+    let mut kinds = Vec::new();
+    let seen = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(event) = stream.try_next().await.unwrap() {
+            match event {
+                WatchEvent::Added(p) => kinds.push(("ADDED", p)),
+                WatchEvent::Modified(p) => {
+                    let running =
+                        p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+                    kinds.push(("MODIFIED", p));
+                    if running {
+                        return kinds;
+                    }
+                }
+                _ => {}
+            }
+        }
+        kinds
+    })
+    .await
+    .expect("the watch sees the pod running");
+    // Created by the test, then bound by the scheduler, then given a status by the kubelet.
+    assert_eq!(seen[0].0, "ADDED");
+    assert!(
+        seen.len() >= 3,
+        "{:?}",
+        seen.iter().map(|k| k.0).collect::<Vec<_>>()
+    );
+    let versions: Vec<u64> = seen
+        .iter()
+        .map(|(_, p)| {
+            p.metadata
+                .resource_version
+                .as_deref()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+
+    // A CRD and one of its resources; deleting the CRD deletes the resource.
+    server
+        .create(json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "scope": "Namespaced",
+                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                "versions": [{"name": "v1", "served": true, "storage": true,
+                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}}))
+        .unwrap();
+    server
+        .create(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": {"name": "w", "namespace": "app"}}))
+        .unwrap();
+    let rv = server.resource_version();
+    let (code, _) = util::http(
+        &server,
+        "DELETE",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert!(
+        server
+            .get("example.com/v1", "Widget", Some("app"), "w")
+            .is_none()
+    );
+    assert!(server.resource_version() > rv);
 }

@@ -91,6 +91,29 @@ fn new_replica_set(deployment: &Value, hash: &str, replicas: i64, revision: i64)
         "spec": spec})
 }
 
+/// The ReplicaSet of the Deployment's current template: one whose template equals it
+/// but for the `pod-template-hash` label (`EqualIgnoreHash`, so that ReplicaSets
+/// seeded from a real cluster are adopted), else one labelled with its hash.
+fn find_new<'a>(sets: &[&'a Value], template: &Value, hash: &str) -> Option<&'a Value> {
+    let without_hash = |t: Option<&Value>| {
+        let mut t = t.cloned().unwrap_or_else(|| json!({}));
+        if let Some(labels) = t
+            .pointer_mut("/metadata/labels")
+            .and_then(Value::as_object_mut)
+        {
+            labels.remove(HASH);
+        }
+        t
+    };
+    sets.iter()
+        .find(|rs| without_hash(rs.pointer("/spec/template")) == *template)
+        .or_else(|| {
+            sets.iter()
+                .find(|rs| text(rs, "/metadata/labels/pod-template-hash") == hash)
+        })
+        .copied()
+}
+
 fn scaled(rs: &Value, replicas: i64) -> Value {
     let mut rs = rs.clone();
     rs["spec"]["replicas"] = replicas.into();
@@ -118,13 +141,11 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
         let paused = deployment.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
         let recreate = text(&deployment, "/spec/strategy/type") == "Recreate";
         let max_revision = mine.iter().map(revision).max().unwrap_or(0);
-        let current = mine
-            .iter()
-            .find(|rs| text(rs, "/metadata/labels/pod-template-hash") == hash)
-            .cloned();
+        let current = find_new(&mine.iter().collect::<Vec<_>>(), &template, &hash).cloned();
+        let current_name = current.as_ref().map(|rs| name(rs).to_owned());
         let old: Vec<&Value> = mine
             .iter()
-            .filter(|rs| text(rs, "/metadata/labels/pod-template-hash") != hash)
+            .filter(|rs| Some(name(rs)) != current_name.as_deref())
             .collect();
         let old_pods = old
             .iter()
@@ -162,9 +183,7 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
         // Status, from the ReplicaSets as they are now.
         let replica_sets = super::all(store, "apps", "ReplicaSet");
         let mine: Vec<&Value> = owned(&replica_sets, &deployment);
-        let new_rs = mine
-            .iter()
-            .find(|rs| text(rs, "/metadata/labels/pod-template-hash") == hash);
+        let new_rs = find_new(&mine, &template, &hash);
         let sum = |pointer: &str| mine.iter().map(|rs| int(rs, pointer, 0)).sum::<i64>();
         let available = sum("/status/availableReplicas");
         let total = sum("/spec/replicas");

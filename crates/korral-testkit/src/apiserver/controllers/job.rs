@@ -160,6 +160,10 @@ pub(super) fn jobs(store: &mut Store) {
             status.as_object_mut().map(|m| m.remove("active"));
         }
         if !conditions.is_empty() {
+            // The Job controller stamps lastProbeTime as it transitions.
+            for c in &mut conditions {
+                c["lastProbeTime"] = c["lastTransitionTime"].clone();
+            }
             status["conditions"] = conditions.into();
         }
         if let Some(time) = completion_time {
