@@ -205,6 +205,7 @@ impl ApiServer {
         tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.await;
+                streams.stopped.send_replace(true);
                 // Open watches and log streams would hold a graceful shutdown forever.
                 streams.dropped.send_modify(|g| *g += 1);
             };

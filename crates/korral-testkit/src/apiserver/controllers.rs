@@ -88,14 +88,14 @@ pub(crate) struct State {
 
 /// Runs the controllers every tick until the server stops.
 pub(crate) async fn run(shared: Arc<Shared>, options: Controllers) {
-    let mut stopped = shared.dropped.subscribe();
+    let mut stopped = shared.stopped.subscribe();
     let mut interval = tokio::time::interval(options.tick.max(Duration::from_millis(1)));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut state = State::default();
     loop {
         tokio::select! {
             _ = interval.tick() => {}
-            _ = stopped.changed() => return,
+            _ = stopped.wait_for(|s| *s) => return,
         }
         shared.mutate(|store| reconcile(store, &options, &mut state));
         let lines = std::mem::take(&mut state.logs);

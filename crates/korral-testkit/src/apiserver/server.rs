@@ -34,6 +34,9 @@ pub(crate) struct Shared {
     pub changed: watch::Sender<u64>,
     /// Bumped to close every open stream.
     pub dropped: watch::Sender<u64>,
+    /// Set when the server stops, for its background tasks (the controllers); the
+    /// fault that drops streams must not stop them.
+    pub stopped: watch::Sender<bool>,
     faults: Mutex<FaultState>,
     logs: Mutex<Logs>,
     pub logs_changed: watch::Sender<u64>,
@@ -49,6 +52,7 @@ impl Shared {
             store: Mutex::new(store),
             changed: watch::Sender::new(rv),
             dropped: watch::Sender::new(0),
+            stopped: watch::Sender::new(false),
             faults: Mutex::new(FaultState::default()),
             logs: Mutex::new(Logs::new()),
             logs_changed: watch::Sender::new(0),
