@@ -15,9 +15,26 @@
 //!   with a 410 `Expired` Status for a resourceVersion older than the history;
 //! - get, create (`generateName`), update (409 on a stale resourceVersion), merge,
 //!   strategic-merge (lists of named objects merge by name), JSON and server-side-apply
-//!   patches, delete (finalizers honoured), deletecollection, `dryRun=All`, the status
-//!   and scale subresources, and `pods/log` (`container`, `tailLines`, `sinceSeconds`,
+//!   patches (a conflict names each manager with the apiVersion it applied, and
+//!   `details.causes` has a `FieldManagerConflict` per field), delete (finalizers
+//!   honoured; `propagationPolicy` or `orphanDependents` from the query or the
+//!   `DeleteOptions` body), deletecollection, `dryRun=All`, the status and scale
+//!   subresources, and `pods/log` (`container`, `tailLines`, `sinceSeconds`,
 //!   `timestamps`, `limitBytes`, `follow`) from buffers tests append to;
+//! - validation of clients' writes to built-in kinds, with the real answers: a field of
+//!   the wrong JSON type is a 400 decode error (`Deployment in version "v1" cannot be
+//!   handled as a Deployment: json: cannot unmarshal string into Go struct field
+//!   DeploymentSpec.spec.replicas of type int32`); a name that is no DNS-1123
+//!   subdomain (label for Namespaces and Services), a workload without `spec.selector`
+//!   or whose template's labels it does not select, a container without `name` or
+//!   `image` are a 422 `Invalid` with `details.causes`; a Job without `manualSelector`
+//!   gets the generated selector and `controller-uid`/`job-name` labels;
+//! - with [`ServerOptions::controllers`], a simulation of the controllers a rollout
+//!   depends on (see [`Controllers`]): Deployments, ReplicaSets, StatefulSets,
+//!   DaemonSets and Jobs get pods, a scheduler and kubelet give pods a node and a
+//!   status from their image's tag, the garbage collector honours `ownerReferences`
+//!   and `propagationPolicy`, a deleted Namespace terminates (creates in it are a 403)
+//!   and is emptied, a deleted CustomResourceDefinition takes its resources along;
 //! - fault injection through [`Faults`];
 //! - what a real server does that clients depend on: the items of a list of a
 //!   built-in kind carry no `apiVersion` and `kind` (custom resources' and guessed
@@ -42,8 +59,8 @@
 //!   the test handle's own writes' `managedFields`: a test reads back the state it
 //!   seeded; only writes through the API are defaulted;
 //! - defaulting covers the fields above, not every `SetDefaults_*` (no pod
-//!   `priority`, `tolerations` or service account from admission, no Job selector or
-//!   `controller-uid` labels, no `qosClass`); clusterIPs are handed out in order from
+//!   `priority`, `tolerations` or service account from admission, no `qosClass`);
+//!   clusterIPs are handed out in order from
 //!   `10.96.0.2` without checking those given by hand; no NodePort allocation;
 //! - an `Update` entry in `managedFields` owns every field of the object as written,
 //!   where a real server's owns only what the write set; server-side apply tracks
@@ -54,10 +71,17 @@
 //!   Ready, Status, Restarts…) and a CRD's `additionalPrinterColumns`; a watch asked
 //!   for Tables sends whole objects;
 //! - a strategic merge patch merges lists of named objects by name and knows no other
-//!   directive; no admission or schema validation; no garbage collection of dependents
-//!   or namespace contents; no controllers (no `kube-root-ca.crt` ConfigMap or
-//!   `default` ServiceAccount per namespace, no Endpoints for Services); every
-//!   resource's storage is shared by all its versions, which only rewrite
+//!   directive; validation covers the checks above, not every `Validate*` function,
+//!   no admission webhooks and no CRD schema validation;
+//! - without [`ServerOptions::controllers`] nothing reconciles: seeded pods keep their
+//!   status, deletes ignore `propagationPolicy` (no garbage collection) and a deleted
+//!   Namespace goes at once with its contents left behind; with them, the simulation
+//!   is simplified as [`Controllers`] says (no maxSurge steps, no backoff delays,
+//!   nothing really runs); either way there are no `kube-root-ca.crt` ConfigMaps or
+//!   `default` ServiceAccounts per namespace, no Endpoints or EndpointSlices for
+//!   Services, no Events from controllers, and fault injection applies to HTTP
+//!   requests only, never to the controllers' own writes;
+//! - every resource's storage is shared by all its versions, which only rewrite
 //!   `apiVersion`;
 //! - `fieldSelector` accepts the union of the common selectable fields for every kind.
 //!

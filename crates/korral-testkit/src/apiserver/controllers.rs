@@ -1,24 +1,5 @@
-//! A small simulation of the controllers a real cluster runs, for tests of rollouts:
-//! opt in with [`ServerOptions::controllers`](super::ServerOptions::controllers).
-//!
-//! Every [`Controllers::tick`] one task reconciles the whole store, writing through it
-//! as a client's writes go, so watches see ADDED, MODIFIED and DELETED events and
-//! resourceVersions advance; `managedFields` name the real managers
-//! (`kube-controller-manager`, `kube-scheduler`, `kubelet`). In order:
-//!
-//! - **garbage collector** and **namespace controller** ([`gc`]): dependents of a
-//!   deleted owner (by `ownerReferences` uid) are deleted; `propagationPolicy`
-//!   `Foreground` (finalizer `foregroundDeletion`) keeps the owner until its dependents
-//!   with `blockOwnerDeletion` are gone, `Orphan` (finalizer `orphan`) removes the
-//!   ownerReferences instead; a terminating Namespace is emptied, then removed;
-//! - **Deployment** and **ReplicaSet** controllers ([`deployment`]): a ReplicaSet
-//!   `<deployment>-<pod-template-hash>` per pod template, `deployment.kubernetes.io/revision`,
-//!   a simplified rolling update, pods `<replicaset>-<5 random>`;
-//! - **StatefulSet** and **DaemonSet** controllers ([`sets`]);
-//! - **Job** controller ([`job`]);
-//! - **scheduler** and **kubelet** ([`kubelet`]): pods get a node and then a status
-//!   driven by their images' tags (`:missing`, `:crash`, `:fail`, `:oom`,
-//!   `:unschedulable`, `:slow`), as kwok's stages do.
+//! The simulated controllers; [`Controllers`] documents what they do. One module per
+//! controller, each a function over the store that one tick calls in turn.
 
 mod deployment;
 mod gc;
@@ -38,8 +19,98 @@ use super::server::Shared;
 use super::store::{Part, Propagation, Store, now_secs};
 use crate::synth::timestamp;
 
-/// The simulated controllers' settings. The defaults suit tests: a tick of 50 ms and
-/// pod lifecycles of a few ticks.
+/// A small simulation of the controllers a real cluster runs, for tests of rollouts,
+/// and its settings: opt in with [`ServerOptions::controllers`](super::ServerOptions).
+///
+/// Every [`tick`](Self::tick) one task on the server's runtime reconciles the store,
+/// writing through it as clients' writes go: watches see ADDED, MODIFIED and DELETED
+/// events, resourceVersions advance, and `managedFields` name the real managers
+/// (`kube-controller-manager`, `kube-scheduler`, `kubelet`). It stops with the server.
+/// The defaults suit tests: a tick of 50 ms and pod lifecycles of a few ticks.
+///
+/// # Controllers
+///
+/// - **Deployment**: a ReplicaSet per pod template, `<deployment>-<pod-template-hash>`
+///   (label `pod-template-hash` on its selector, template and pods; ownerReference
+///   with `controller` and `blockOwnerDeletion`), annotation
+///   `deployment.kubernetes.io/revision` on it and the Deployment, the next revision
+///   for each new template; going back to an earlier template reuses its ReplicaSet
+///   (a rollback), which gets the next revision. Rolling update, simplified: the new
+///   ReplicaSet is scaled to `replicas` at once (no `maxSurge` steps) and the old ones
+///   to 0 only once it has `replicas` available pods, so a broken template leaves the
+///   old pods serving; `Recreate` scales the old ones to 0 first. Status:
+///   `observedGeneration`, `replicas`, `updatedReplicas`, `readyReplicas`,
+///   `availableReplicas`, `unavailableReplicas`, conditions `Available`
+///   (`MinimumReplicasAvailable`/`MinimumReplicasUnavailable`, by `maxUnavailable`) and
+///   `Progressing` (`ReplicaSetUpdated`, then `NewReplicaSetAvailable`; False
+///   `ProgressDeadlineExceeded` when no new pod became available for
+///   `progressDeadlineSeconds`, or [`progress_deadline`](Self::progress_deadline);
+///   Unknown `DeploymentPaused` under `spec.paused`, which stops the rollout). Old
+///   ReplicaSets are never pruned by `revisionHistoryLimit`; `minReadySeconds` is not
+///   waited for.
+/// - **ReplicaSet**: pods `<replicaset>-<5 random>` from its template (labels,
+///   annotations, spec) owned by it, the excess deleted (not ready first, then
+///   newest); status `replicas`, `fullyLabeledReplicas`, `readyReplicas`,
+///   `availableReplicas`, `observedGeneration`.
+/// - **StatefulSet**: pods `<name>-0` … `<name>-(n-1)`, each created once the one
+///   before is ready (all at once with `podManagementPolicy: Parallel`), labels
+///   `controller-revision-hash`, `statefulset.kubernetes.io/pod-name`,
+///   `apps.kubernetes.io/pod-index`; a new template replaces pods from the highest
+///   ordinal down, one at a time while the others are ready; status `replicas`,
+///   `readyReplicas`, `availableReplicas`, `currentReplicas`, `updatedReplicas`,
+///   `currentRevision`, `updateRevision` (`<name>-<hash>`; no ControllerRevision
+///   objects), `observedGeneration`. No PersistentVolumeClaims from
+///   `volumeClaimTemplates`.
+/// - **DaemonSet**: one pod per Node object (none without Nodes), placed by
+///   `spec.nodeName` (no affinity, taints or node selectors), old-template pods
+///   replaced one at a time; status `desiredNumberScheduled`,
+///   `currentNumberScheduled`, `numberReady`, `updatedNumberScheduled`,
+///   `numberAvailable`, `numberUnavailable`, `observedGeneration`.
+/// - **Job**: pods `<job>-<5 random>` labelled `batch.kubernetes.io/job-name`,
+///   `job-name`, `batch.kubernetes.io/controller-uid`, `controller-uid`, up to
+///   `parallelism` at once until `completions` succeeded; status `active`, `ready`,
+///   `succeeded`, `failed` (with `restartPolicy: OnFailure` each container restart
+///   counts), `startTime`, `completionTime`, conditions `SuccessCriteriaMet` and
+///   `Complete` (`CompletionsReached`), or, after `backoffLimit` + 1 failures,
+///   `FailureTarget` and `Failed` (`BackoffLimitExceeded`) with the active pods
+///   deleted. No backoff delay between failed pods, no indexed Jobs, success or pod
+///   failure policies, `activeDeadlineSeconds` or suspend.
+/// - **Garbage collector**: an object none of whose owners (by `ownerReferences`
+///   uid) exists is deleted. A delete's `propagationPolicy` (query or
+///   `DeleteOptions` body; default `Background`, but `Orphan` for `batch/v1` Jobs as
+///   the real Job strategy has it): `Foreground` keeps the owner with a
+///   `deletionTimestamp` and finalizer `foregroundDeletion`, deletes its dependents in
+///   the foreground too and lets it go once no dependent with `blockOwnerDeletion`
+///   is left; `Orphan` (finalizer `orphan`) removes the ownerReferences to it from its
+///   dependents, then lets it go.
+/// - **Namespace**: a deleted Namespace stays, `status.phase: Terminating` with
+///   `spec.finalizers: [kubernetes]`, while every object in it is deleted (creates in
+///   it are a 403 `unable to create new content in namespace … because it is being
+///   terminated`), then goes. A deleted CustomResourceDefinition takes its custom
+///   resources along.
+/// - **Scheduler**: a pod without `spec.nodeName` gets the first Node in the store
+///   (else `korral-test-node`).
+/// - **Kubelet**, driven by each container's image as kwok's stages are (nothing
+///   runs): the pod gets `PodScheduled`, `Initialized`, `PodReadyToStartContainers`,
+///   `ContainersReady` and `Ready` conditions, `hostIP` (the Node's `InternalIP`,
+///   else `172.18.0.2`), `podIP` (`10.244.x.y`), `startTime` and per container
+///   `ready`, `started`, `restartCount`, `state`, `lastState`, `image`, `imageID`
+///   and `containerID`. A container is `ContainerCreating` for a tick, then by the
+///   image's tag (after the last `:`, or a `-missing`, `-crash`… suffix of the name):
+///
+/// | tag | the container |
+/// |---|---|
+/// | any other | running and ready; with `restartPolicy` `Never` or `OnFailure` it runs a tick, then terminates with exit 0 (`Completed`) and the pod `Succeeded` |
+/// | `:slow` | running, ready after [`slow_ticks`](Self::slow_ticks) |
+/// | `:missing` | waiting `ErrImagePull`, then `ImagePullBackOff` (`Back-off pulling image "web:missing"`); the pod stays Pending, not ready |
+/// | `:crash` | runs, then waits in `CrashLoopBackOff` (`back-off 10s restarting failed container=… pod=…`), `lastState.terminated` exit 1 `Error`, `restartCount` rising every [`crash_ticks`](Self::crash_ticks); each crash appends `panic: crashing on purpose` to its log |
+/// | `:oom` | as `:crash`, but `OOMKilled`, exit 137 |
+/// | `:fail` | terminates with exit 1 (`Error`): with `restartPolicy: Never` the pod is `Failed`; otherwise as `:crash` |
+/// | `:unschedulable` | the pod stays Pending with `PodScheduled` False, `Unschedulable`, `0/1 nodes are available: 1 Insufficient cpu. preemption: …` |
+///
+/// Probes are not run (a container with a readiness probe becomes ready as any
+/// other), init containers are ignored (no `initContainerStatuses`), pods are deleted
+/// at once (no graceful termination) and no Events are recorded.
 #[derive(Debug, Clone)]
 pub struct Controllers {
     /// How often the controllers reconcile (default 50 ms).

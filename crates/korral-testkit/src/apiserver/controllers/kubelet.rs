@@ -1,25 +1,6 @@
 //! The scheduler and the kubelet, stand-ins as kwok's pod stages are: no container
-//! runs; a pod's status follows its containers' images.
-//!
-//! The scheduler gives a pod without `spec.nodeName` the first Node in the store (else
-//! `korral-test-node`) and `PodScheduled`; a container image tagged `:unschedulable`
-//! keeps the pod Pending with `PodScheduled` False, `Unschedulable`.
-//!
-//! The kubelet then moves each container through `ContainerCreating` to running and
-//! ready, by the image's tag (the part after the last `:`, or a `-missing`, `-crash`…
-//! suffix of the image's name):
-//!
-//! | tag | container |
-//! |---|---|
-//! | (any other) | running and ready after a tick; with `restartPolicy` `Never` or `OnFailure` it runs a tick and exits 0 (`Completed`), the pod `Succeeded` |
-//! | `:slow` | running, ready after [`Controllers::slow_ticks`](super::Controllers::slow_ticks) |
-//! | `:missing` | waiting `ErrImagePull`, then `ImagePullBackOff` (`Back-off pulling image "…"`); the pod stays Pending |
-//! | `:crash` | runs, exits 1 (`Error`) and waits in `CrashLoopBackOff`, its `restartCount` rising every [`Controllers::crash_ticks`](super::Controllers::crash_ticks); each crash logs `panic: crashing on purpose` |
-//! | `:oom` | as `:crash`, but the last state is `OOMKilled`, exit 137 |
-//! | `:fail` | exits 1: with `restartPolicy: Never` the pod is `Failed`, else as `:crash` |
-//!
-//! Readiness probes are not run (a container with one is ready as any other), init
-//! containers are ignored (no `initContainerStatuses`), and `qosClass` is not set.
+//! runs, a pod's status follows its containers' images; the image rules are in
+//! [`Controllers`](super::Controllers)' documentation.
 
 use std::collections::HashMap;
 
