@@ -716,28 +716,44 @@ async fn missing_namespaces(
     }
 }
 
-/// Server-side dry run of every item the server can judge now (not those whose CRD or
-/// namespace the set creates). Any rejection fails the whole set.
+/// The namespace a dry run borrows for objects whose own namespace the set creates: a
+/// server judges an object the same in any namespace, but will not dry-run one into a
+/// namespace that does not exist.
+const STAND_IN_NAMESPACE: &str = "default";
+
+/// Server-side dry run of every item (but custom resources whose CRD the set brings:
+/// the server cannot judge those before their CRD is established). Objects in a
+/// namespace the set creates are judged in [`STAND_IN_NAMESPACE`], where only what
+/// the server says about the object itself counts (not conflicts with, or the absence
+/// of, an object of the same name there). Any rejection fails the whole set.
 async fn dry_run(
     cluster: &Cluster,
     items: &[Item],
     namespaces_to_create: &BTreeSet<String>,
     force: bool,
 ) -> Result<Vec<AppliedObject>> {
-    let judged: Vec<&Item> = items
-        .iter()
-        .filter(|i| i.resource.is_some() && !namespaces_to_create.contains(&i.id.namespace))
-        .collect();
+    let judged: Vec<&Item> = items.iter().filter(|i| i.resource.is_some()).collect();
     let answers: Vec<(usize, Result<(Value, Applied)>)> =
         futures::stream::iter(judged.iter().enumerate())
             .map(|(n, item)| async move {
                 let resource = item.resource.as_ref().expect("filtered on resource");
-                (
-                    n,
+                let answer = if namespaces_to_create.contains(&item.id.namespace) {
+                    let mut object = item.manifest.object.clone();
+                    object["metadata"]["namespace"] = STAND_IN_NAMESPACE.into();
+                    match cluster.apply(resource, &object, true, true).await {
+                        // New in its namespace, whatever the stand-in holds.
+                        Ok((value, _)) => Ok((value, Applied::Created)),
+                        Err(Error::Kube(err)) if matches!(err.status_code(), Some(404 | 409)) => {
+                            Ok((Value::Null, Applied::Created))
+                        }
+                        Err(err) => Err(err),
+                    }
+                } else {
                     cluster
                         .apply(resource, &item.manifest.object, true, force)
-                        .await,
-                )
+                        .await
+                };
+                (n, answer)
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
@@ -745,10 +761,18 @@ async fn dry_run(
     let mut answers = answers;
     answers.sort_by_key(|(n, _)| *n);
     let mut rejected = Vec::new();
+    let mut conflicts = Vec::new();
     let mut applied = Vec::new();
     for (n, answer) in answers {
         let item = judged[n];
         match answer {
+            Err(Error::Kube(err)) if is_conflict(&err) => {
+                conflicts.push(Rejection {
+                    file: item.manifest.source.clone(),
+                    object: item.id.to_string(),
+                    message: api_message(&err),
+                });
+            }
             Ok((_, how)) => applied.push(AppliedObject {
                 id: item.id.clone(),
                 applied: how,
@@ -758,30 +782,38 @@ async fn dry_run(
                     .status_code()
                     .is_some_and(|c| (400..500).contains(&c) && c != 401 && c != 403) =>
             {
+                let message = api_message(&err).replace(
+                    &format!("namespace \"{STAND_IN_NAMESPACE}\""),
+                    &format!("namespace \"{}\"", item.id.namespace),
+                );
                 rejected.push(Rejection {
                     file: item.manifest.source.clone(),
                     object: item.id.to_string(),
-                    message: api_message(&err),
+                    message,
                 });
             }
             Err(err) => return Err(err),
         }
     }
-    // Those the server could not judge yet are created: say so in the dry-run list.
-    for item in items
-        .iter()
-        .filter(|i| !judged.iter().any(|j| j.id == i.id))
-    {
+    // Custom resources of the set's own CRDs are created with them.
+    for item in items.iter().filter(|i| i.resource.is_none()) {
         applied.push(AppliedObject {
             id: item.id.clone(),
             applied: Applied::Created,
         });
     }
-    if rejected.is_empty() {
-        Ok(applied)
-    } else {
+    if !rejected.is_empty() {
         Err(Error::Rejected { rejected })
+    } else if !conflicts.is_empty() {
+        Err(Error::Conflict { conflicts })
+    } else {
+        Ok(applied)
     }
+}
+
+/// Whether the server refused an apply for fields another manager owns.
+fn is_conflict(err: &korral_kube::Error) -> bool {
+    matches!(err, korral_kube::Error::Api { code: 409, message, .. } if message.contains("conflict"))
 }
 
 /// The server's own words from an API error.
@@ -869,13 +901,13 @@ async fn run_waves(
                             });
                         }
                     }
-                    Err(Error::Kube(err))
-                        if err.status_code() == Some(409)
-                            && api_message(&err).contains("conflict") =>
-                    {
+                    Err(Error::Kube(err)) if is_conflict(&err) => {
                         return Err(Error::Conflict {
-                            object: item.id.to_string(),
-                            message: api_message(&err),
+                            conflicts: vec![Rejection {
+                                file: item.manifest.source.clone(),
+                                object: item.id.to_string(),
+                                message: api_message(&err),
+                            }],
                         });
                     }
                     Err(Error::Kube(err)) => {
@@ -909,7 +941,12 @@ async fn run_waves(
                     return Ok(failures);
                 }
             }
-            wave_members.extend(members);
+            // CRDs were waited for above.
+            wave_members.extend(
+                members
+                    .into_iter()
+                    .filter(|m| m.id.kind != "CustomResourceDefinition"),
+            );
         }
         if w < last_wave || options.wait {
             let failures = wait_ready(cluster, &wave_members, &selector, &wait, progress).await?;
@@ -1251,7 +1288,11 @@ pub async fn undeploy(
     } else {
         // The parent stays to list what was kept, so a later undeploy --prune-crds finds it.
         let kinds: BTreeSet<String> = kept.iter().map(ObjectId::group_kind).collect();
-        write_parent(cluster, options, &id, &kinds, &BTreeSet::new(), "").await?;
+        match write_parent(cluster, options, &id, &kinds, &BTreeSet::new(), "").await {
+            // The set's namespace was a member, and went with it.
+            Err(Error::Kube(err)) if matches!(err.status_code(), Some(403 | 404)) => {}
+            other => other?,
+        }
     }
     outcome.requests = cluster.requests() - requests_before;
     Ok(outcome)

@@ -36,15 +36,11 @@ pub enum Error {
         rejected: Vec<Rejection>,
     },
 
-    /// Server-side apply found fields another field manager owns.
-    #[error(
-        "{object}: {message}\nthe fields above belong to another field manager; change them there, or take them over with --force-conflicts"
-    )]
+    /// Server-side apply found fields other field managers own: nothing was changed.
+    #[error("{} of the manifests set fields that another field manager owns; nothing was changed:\n{}\nchange those fields where they are managed, or take them over with --force-conflicts", .conflicts.len(), rejected_lines(.conflicts))]
     Conflict {
-        /// The object.
-        object: String,
-        /// The server's words: each field and its manager.
-        message: String,
+        /// Each object, with the server's words: each field and its manager.
+        conflicts: Vec<Rejection>,
     },
 
     /// No such deployment (set) in the namespace.

@@ -22,6 +22,7 @@ mod audit;
 mod bundle;
 mod cli;
 mod cluster;
+mod deploy;
 mod events;
 mod generate;
 mod hostile;
