@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::{
-    CONTROLLER_MANAGER, Controllers, State, condition, create, delete, int, name, namespace, owned,
-    owner_reference, pod_active, pod_from_template, pod_ready, template_hash, text, write,
-    write_status,
+    CONTROLLER_MANAGER, Children, Controllers, State, condition, create, delete, get, int, name,
+    namespace, owner_reference, pod_active, pod_from_template, pod_ready, template_hash, text,
+    write, write_status,
 };
 use crate::apiserver::store::Store;
 use crate::apiserver::validate::selects;
@@ -123,15 +123,12 @@ fn scaled(rs: &Value, replicas: i64) -> Value {
 #[allow(clippy::too_many_lines)] // one Deployment's sync, step by step as sync.go does it
 pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut State) {
     let manager = CONTROLLER_MANAGER;
+    let sets = Children::of(store, "apps", "ReplicaSet");
     for deployment in super::all(store, "apps", "Deployment") {
         if super::deleting(&deployment) {
             continue;
         }
-        let replica_sets = super::all(store, "apps", "ReplicaSet");
-        let mine: Vec<Value> = owned(&replica_sets, &deployment)
-            .into_iter()
-            .cloned()
-            .collect();
+        let mine = sets.of_owner(store, &deployment);
         let template = deployment
             .pointer("/spec/template")
             .cloned()
@@ -181,8 +178,8 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
             }
         }
         // Status, from the ReplicaSets as they are now.
-        let replica_sets = super::all(store, "apps", "ReplicaSet");
-        let mine: Vec<&Value> = owned(&replica_sets, &deployment);
+        let now_sets = sets.of_owner(store, &deployment);
+        let mine: Vec<&Value> = now_sets.iter().collect();
         let new_rs = find_new(&mine, &template, &hash);
         let sum = |pointer: &str| mine.iter().map(|rs| int(rs, pointer, 0)).sum::<i64>();
         let available = sum("/status/availableReplicas");
@@ -206,8 +203,8 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
             *progress = (hash.clone(), now, new_available);
         }
         let deadline = options.progress_deadline.unwrap_or_else(|| {
-            let secs = int(&deployment, "/spec/progressDeadlineSeconds", 600);
-            Duration::from_secs(u64::try_from(secs).unwrap_or(600))
+            let seconds = int(&deployment, "/spec/progressDeadlineSeconds", 600);
+            Duration::from_secs(u64::try_from(seconds).unwrap_or(600))
         });
         let rs_name = new_rs.map_or_else(
             || format!("{}-{hash}", name(&deployment)),
@@ -296,10 +293,7 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
                 status.as_object_mut().map(|m| m.remove(field));
             }
         }
-        let deployment = super::all(store, "apps", "Deployment")
-            .into_iter()
-            .find(|d| super::uid(d) == super::uid(&deployment))
-            .unwrap_or(deployment);
+        let deployment = get(store, "apps", "Deployment", &deployment).unwrap_or(deployment);
         write_status(store, manager, "apps", "Deployment", &deployment, status);
     }
 }
@@ -308,15 +302,13 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
 /// deleted (not ready ones first, then the newest).
 pub(super) fn replica_sets(store: &mut Store) {
     let manager = CONTROLLER_MANAGER;
-    let pods = super::all(store, "", "Pod");
+    let pods = Children::of(store, "", "Pod");
     for rs in super::all(store, "apps", "ReplicaSet") {
         if super::deleting(&rs) {
             continue;
         }
-        let mut active: Vec<&Value> = owned(&pods, &rs)
-            .into_iter()
-            .filter(|p| pod_active(p))
-            .collect();
+        let children = pods.of_owner(store, &rs);
+        let mut active: Vec<&Value> = children.iter().filter(|p| pod_active(p)).collect();
         let want = usize::try_from(int(&rs, "/spec/replicas", 1)).unwrap_or(0);
         let template = rs
             .pointer("/spec/template")
@@ -343,11 +335,8 @@ pub(super) fn replica_sets(store: &mut Store) {
                 delete(store, "", "Pod", pod);
             }
         }
-        let pods_now = super::all(store, "", "Pod");
-        let mine: Vec<&Value> = owned(&pods_now, &rs)
-            .into_iter()
-            .filter(|p| pod_active(p))
-            .collect();
+        let children = pods.of_owner(store, &rs);
+        let mine: Vec<&Value> = children.iter().filter(|p| pod_active(p)).collect();
         let template_labels = template.pointer("/metadata/labels");
         let labelled = mine
             .iter()

@@ -16,7 +16,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    CONTROLLER_MANAGER, condition, create, delete, int, name, namespace, now, owned,
+    CONTROLLER_MANAGER, Children, condition, create, delete, int, name, namespace, now,
     owner_reference, pod_active, pod_from_template, pod_ready, text, write_status,
 };
 use crate::apiserver::store::Store;
@@ -40,12 +40,13 @@ fn restarts(pod: &Value) -> i64 {
 #[allow(clippy::too_many_lines)] // one Job's sync
 pub(super) fn jobs(store: &mut Store) {
     let manager = CONTROLLER_MANAGER;
+    let pods = Children::of(store, "", "Pod");
     for job in super::all(store, "batch", "Job") {
         if super::deleting(&job) || finished(&job) {
             continue;
         }
-        let pods = super::all(store, "", "Pod");
-        let mine: Vec<&Value> = owned(&pods, &job);
+        let children = pods.of_owner(store, &job);
+        let mine: Vec<&Value> = children.iter().collect();
         let active: Vec<&Value> = mine.iter().copied().filter(|p| pod_active(p)).collect();
         let phase = |p: &&&Value| text(p, "/status/phase").to_owned();
         let succeeded =

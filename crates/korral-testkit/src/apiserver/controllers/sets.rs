@@ -12,8 +12,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    CONTROLLER_MANAGER, create, delete, int, name, namespace, owned, owner_reference, pod_active,
-    pod_from_template, pod_ready, template_hash, text, write_status,
+    CONTROLLER_MANAGER, Children, create, delete, int, name, namespace, owner_reference,
+    pod_active, pod_from_template, pod_ready, template_hash, text, write_status,
 };
 use crate::apiserver::store::Store;
 
@@ -34,6 +34,7 @@ fn drop_zeros(status: &mut Value, fields: &[&str]) {
 #[allow(clippy::too_many_lines)] // one StatefulSet's sync: scale, replace, status
 pub(super) fn stateful_sets(store: &mut Store) {
     let manager = CONTROLLER_MANAGER;
+    let pods = Children::of(store, "", "Pod");
     for set in super::all(store, "apps", "StatefulSet") {
         if super::deleting(&set) {
             continue;
@@ -47,8 +48,8 @@ pub(super) fn stateful_sets(store: &mut Store) {
         let update_revision = format!("{set_name}-{}", template_hash(&template));
         let replicas = int(&set, "/spec/replicas", 1);
         let parallel = text(&set, "/spec/podManagementPolicy") == "Parallel";
-        let pods = super::all(store, "", "Pod");
-        let mine: Vec<&Value> = owned(&pods, &set);
+        let children = pods.of_owner(store, &set);
+        let mine: Vec<&Value> = children.iter().collect();
         let ordinal = |pod: &Value| {
             name(pod)
                 .strip_prefix(&format!("{set_name}-"))
@@ -112,8 +113,8 @@ pub(super) fn stateful_sets(store: &mut Store) {
                 delete(store, "", "Pod", pod);
             }
         }
-        let pods = super::all(store, "", "Pod");
-        let mine: Vec<&Value> = owned(&pods, &set);
+        let children = pods.of_owner(store, &set);
+        let mine: Vec<&Value> = children.iter().collect();
         let ready = mine.iter().filter(|p| pod_ready(p)).count();
         let updated = mine
             .iter()
@@ -154,6 +155,7 @@ pub(super) fn daemon_sets(store: &mut Store) {
         .iter()
         .map(|n| name(n).to_owned())
         .collect();
+    let pods = Children::of(store, "", "Pod");
     for set in super::all(store, "apps", "DaemonSet") {
         if super::deleting(&set) {
             continue;
@@ -165,11 +167,8 @@ pub(super) fn daemon_sets(store: &mut Store) {
             .unwrap_or_else(|| json!({}));
         let hash = template_hash(&template);
         let generation = int(&set, "/metadata/generation", 1);
-        let pods = super::all(store, "", "Pod");
-        let mine: Vec<&Value> = owned(&pods, &set)
-            .into_iter()
-            .filter(|p| pod_active(p))
-            .collect();
+        let children = pods.of_owner(store, &set);
+        let mine: Vec<&Value> = children.iter().filter(|p| pod_active(p)).collect();
         let on = |node: &str| {
             mine.iter()
                 .find(|p| text(p, "/spec/nodeName") == node)
@@ -209,11 +208,8 @@ pub(super) fn daemon_sets(store: &mut Store) {
         {
             delete(store, "", "Pod", pod);
         }
-        let pods = super::all(store, "", "Pod");
-        let mine: Vec<&Value> = owned(&pods, &set)
-            .into_iter()
-            .filter(|p| pod_active(p))
-            .collect();
+        let children = pods.of_owner(store, &set);
+        let mine: Vec<&Value> = children.iter().filter(|p| pod_active(p)).collect();
         let scheduled = nodes
             .iter()
             .filter(|n| mine.iter().any(|p| text(p, "/spec/nodeName") == n.as_str()))
