@@ -508,6 +508,109 @@ mod tests {
         assert_ne!(template_hash(&a), template_hash(&b));
     }
 
+    fn cluster() -> Store {
+        let mut store = Store::new(10_000);
+        store.controllers = true;
+        store
+            .seed(
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "app"}}),
+                None,
+            )
+            .unwrap();
+        store
+    }
+
+    fn deployment(image: &str, extra: &Value) -> Value {
+        let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "app"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": image}]}}}});
+        if let (Some(spec), Some(extra)) = (d["spec"].as_object_mut(), extra.as_object()) {
+            spec.extend(extra.clone());
+        }
+        d
+    }
+
+    fn run(store: &mut Store, state: &mut State, ticks: usize) {
+        for _ in 0..ticks {
+            reconcile(store, &Controllers::default(), state);
+        }
+    }
+
+    fn apply(store: &mut Store, value: Value) {
+        let t = store.type_of(&value).unwrap();
+        let object = name(&value).to_owned();
+        if store.get(&t, "app", &object).is_some() {
+            store
+                .update(&t, "app", &object, Part::Main, |_| Ok(value))
+                .unwrap();
+        } else {
+            store.create(&t, "app", value, true).unwrap();
+        }
+    }
+
+    fn replica_sets(store: &Store) -> Vec<(String, i64)> {
+        all(store, "apps", "ReplicaSet")
+            .iter()
+            .map(|rs| {
+                (
+                    text(rs, "/spec/template/spec/containers/0/image").to_owned(),
+                    int(rs, "/spec/replicas", 0),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recreate_scales_the_old_pods_away_before_the_new_come() {
+        let mut store = cluster();
+        let mut state = State::default();
+        let recreate = json!({"strategy": {"type": "Recreate"}});
+        apply(&mut store, deployment("web:1", &recreate));
+        run(&mut store, &mut state, 8);
+        apply(&mut store, deployment("web:2", &recreate));
+        run(&mut store, &mut state, 1);
+        let mut sets = replica_sets(&store);
+        sets.sort();
+        assert_eq!(sets, [("web:1".to_owned(), 0), ("web:2".to_owned(), 0)]);
+        run(&mut store, &mut state, 8);
+        let images: Vec<String> = all(&store, "", "Pod")
+            .iter()
+            .map(|p| text(p, "/spec/containers/0/image").to_owned())
+            .collect();
+        assert_eq!(images, ["web:2", "web:2"]);
+    }
+
+    #[test]
+    fn a_paused_deployment_keeps_its_replica_set() {
+        let mut store = cluster();
+        let mut state = State::default();
+        apply(&mut store, deployment("web:1", &json!({})));
+        run(&mut store, &mut state, 8);
+        apply(&mut store, deployment("web:2", &json!({"paused": true})));
+        run(&mut store, &mut state, 4);
+        assert_eq!(replica_sets(&store), [("web:1".to_owned(), 2)]);
+        let d = &all(&store, "apps", "Deployment")[0];
+        let progressing = d["status"]["conditions"][1].clone();
+        assert_eq!(
+            (text(&progressing, "/status"), text(&progressing, "/reason")),
+            ("Unknown", "DeploymentPaused")
+        );
+        assert_eq!(int(d, "/status/availableReplicas", 0), 2);
+    }
+
+    #[test]
+    fn a_steady_cluster_writes_nothing() {
+        let mut store = cluster();
+        let mut state = State::default();
+        apply(&mut store, deployment("web:1", &json!({})));
+        run(&mut store, &mut state, 10);
+        let rv = store.rv;
+        run(&mut store, &mut state, 5);
+        assert_eq!(store.rv, rv, "the controllers keep writing a settled state");
+    }
+
     #[test]
     fn a_steady_condition_keeps_its_times() {
         let first = condition(None, "Ready", "True", "", "", true);

@@ -391,6 +391,45 @@ mod tests {
         assert!(!is_label("web.1"));
     }
 
+    fn builtin(
+        store: &mut super::super::store::Store,
+        api_version: &str,
+        kind: &str,
+    ) -> ResourceType {
+        store
+            .type_of(&json!({"apiVersion": api_version, "kind": kind}))
+            .unwrap()
+    }
+
+    #[test]
+    fn kinds_get_their_own_checks() {
+        let mut store = super::super::store::Store::new(10);
+        let namespace = builtin(&mut store, "v1", "Namespace");
+        let err = check(&namespace, &json!({}), "a.b", true).unwrap_err();
+        assert_eq!(err.code, 422);
+        assert!(err.message.starts_with("Namespace \"a.b\" is invalid: metadata.name: Invalid value: \"a.b\": a lowercase RFC 1123 label"), "{}", err.message);
+        // A Job needs no selector (it gets a generated one), but its containers an image.
+        let job = builtin(&mut store, "batch/v1", "Job");
+        let spec = json!({"spec": {"template": {"spec": {"containers": [{"name": "run", "image": "x:1"}]}}}});
+        assert!(check(&job, &spec, "once", true).is_ok());
+        let pod = builtin(&mut store, "v1", "Pod");
+        let err = check(
+            &pod,
+            &json!({"spec": {"containers": [{"image": "x:1"}]}}),
+            "p",
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Pod \"p\" is invalid: spec.containers[0].name: Required value"
+        );
+        // Only a create checks the name; custom resources are not checked.
+        assert!(check(&namespace, &json!({}), "a.b", false).is_ok());
+        let widget = builtin(&mut store, "example.com/v1", "Widget");
+        assert!(check(&widget, &json!({"spec": {"replicas": "x"}}), "W", true).is_ok());
+    }
+
     #[test]
     fn selectors_match_labels_and_expressions() {
         let labels = json!({"app": "web", "tier": "front"});
