@@ -193,3 +193,162 @@ pub fn delete_order(manifests: &[Manifest]) -> Vec<usize> {
     order.sort_by_key(|&i| std::cmp::Reverse((levels[i], i)));
     order
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn manifest(api_version: &str, kind: &str, name: &str, extra: serde_json::Value) -> Manifest {
+        let mut object = json!({"apiVersion": api_version, "kind": kind,
+            "metadata": {"name": name, "namespace": "shop"}});
+        if let (Some(target), Some(more)) = (object.as_object_mut(), extra.as_object()) {
+            for (k, v) in more {
+                if k == "annotations" {
+                    target["metadata"]["annotations"] = v.clone();
+                } else {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Manifest::new(object, format!("{name}.yaml:1"))
+    }
+
+    fn names(manifests: &[Manifest], waves: &[Wave]) -> Vec<Vec<Vec<String>>> {
+        waves
+            .iter()
+            .map(|w| {
+                w.phases
+                    .iter()
+                    .map(|p| p.iter().map(|&i| manifests[i].name().to_owned()).collect())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pod_spec(uses: serde_json::Value) -> serde_json::Value {
+        json!({"spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}}, "spec": uses}}})
+    }
+
+    #[test]
+    fn kinds_go_in_kapps_order_whatever_the_files_say() {
+        let manifests = vec![
+            manifest("example.com/v1", "Widget", "widget", json!({})),
+            manifest("apps/v1", "Deployment", "web", pod_spec(json!({"containers": [{"name": "a", "image": "a"}]}))),
+            manifest("v1", "Service", "svc", json!({})),
+            manifest("v1", "ConfigMap", "config", json!({})),
+            manifest("rbac.authorization.k8s.io/v1", "RoleBinding", "binding", json!({})),
+            manifest("rbac.authorization.k8s.io/v1", "Role", "role", json!({})),
+            manifest("v1", "ServiceAccount", "sa", json!({})),
+            manifest("apiextensions.k8s.io/v1", "CustomResourceDefinition", "crd", json!({})),
+            manifest("v1", "Namespace", "ns", json!({})),
+            manifest("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "hook", json!({})),
+            manifest("v1", "PersistentVolumeClaim", "data", json!({})),
+        ];
+        let waves = plan(&manifests).unwrap();
+        assert_eq!(
+            names(&manifests, &waves),
+            [[
+                vec!["ns"],
+                vec!["crd"],
+                vec!["sa"],
+                vec!["role"],
+                vec!["binding"],
+                vec!["config"],
+                vec!["data"],
+                vec!["svc"],
+                vec!["web"],
+                vec!["hook"],
+                vec!["widget"],
+            ]]
+        );
+        // Deletes run the other way.
+        let order: Vec<&str> = delete_order(&manifests).into_iter().map(|i| manifests[i].name()).collect();
+        assert_eq!(order.first(), Some(&"widget"));
+        assert_eq!(order.last(), Some(&"ns"));
+    }
+
+    #[test]
+    fn relations_order_what_kinds_cannot() {
+        // An autoscaler of a custom resource (Argo Rollouts) ranks before custom
+        // resources by kind, but must come after what it scales; a claim bound by name
+        // to a volume shares the volume's rank but needs it first.
+        let manifests = vec![
+            manifest(
+                "autoscaling/v2",
+                "HorizontalPodAutoscaler",
+                "hpa",
+                json!({"spec": {"scaleTargetRef": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "web"}}}),
+            ),
+            manifest("argoproj.io/v1alpha1", "Rollout", "web", json!({})),
+            manifest("v1", "PersistentVolumeClaim", "data", json!({"spec": {"volumeName": "disk"}})),
+            manifest("v1", "PersistentVolume", "disk", json!({})),
+            manifest("v1", "PersistentVolumeClaim", "cache", json!({})),
+        ];
+        // The volume is cluster-scoped.
+        let mut manifests = manifests;
+        manifests[3].object["metadata"].as_object_mut().unwrap().remove("namespace");
+        let waves = plan(&manifests).unwrap();
+        let phases = names(&manifests, &waves).remove(0);
+        let at = |name: &str| phases.iter().position(|p| p.iter().any(|n| n == name)).unwrap();
+        assert!(at("web") < at("hpa"), "{phases:?}");
+        assert!(at("disk") < at("data"), "{phases:?}");
+        assert_eq!(at("disk"), at("cache"), "unrelated objects of a rank share a phase: {phases:?}");
+        // Without the relation, kinds alone would have put the autoscaler first.
+        assert!(kind_rank("autoscaling", "HorizontalPodAutoscaler") < kind_rank("argoproj.io", "Rollout"));
+    }
+
+    #[test]
+    fn waves_run_in_order_and_namespaces_and_crds_come_first() {
+        let wave = |n: &str| json!({"annotations": {WAVE_ANNOTATION: n}});
+        let manifests = vec![
+            manifest("batch/v1", "Job", "migrate", wave("-1")),
+            manifest("apps/v1", "Deployment", "web", json!({})),
+            manifest("batch/v1", "Job", "smoke-test", wave("5")),
+            manifest("v1", "Namespace", "ns", json!({})),
+            manifest("v1", "ConfigMap", "config", wave(" 5 ")),
+        ];
+        let waves = plan(&manifests).unwrap();
+        assert_eq!(waves.iter().map(|w| w.number).collect::<Vec<_>>(), [-1, 0, 5]);
+        assert_eq!(
+            names(&manifests, &waves),
+            [
+                vec![vec!["ns"], vec!["migrate"]],
+                vec![vec!["web"]],
+                vec![vec!["config"], vec!["smoke-test"]],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wave_that_is_not_a_number_is_named_with_its_file() {
+        let manifests = vec![manifest(
+            "v1",
+            "ConfigMap",
+            "config",
+            json!({"annotations": {WAVE_ANNOTATION: "first"}}),
+        )];
+        let err = plan(&manifests).unwrap_err().to_string();
+        assert!(err.starts_with("config.yaml:1:"), "{err}");
+        assert!(err.contains("`first`, not a whole number"), "{err}");
+    }
+
+    #[test]
+    fn a_cycle_of_relations_ends() {
+        // Two RoleBindings granting each other's subject: the graph has no cycle that
+        // matters, but a self-referencing owner chain must not loop.
+        let owner = |name: &str| {
+            json!({"metadata": {"name": name, "namespace": "shop", "uid": name,
+                "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": if name == "a" { "b" } else { "a" }, "uid": if name == "a" { "b" } else { "a" }}]}})
+        };
+        let mut a = manifest("v1", "ConfigMap", "a", json!({}));
+        a.object["metadata"] = owner("a")["metadata"].clone();
+        let mut b = manifest("v1", "ConfigMap", "b", json!({}));
+        b.object["metadata"] = owner("b")["metadata"].clone();
+        let waves = plan(&[a, b]).unwrap();
+        assert_eq!(waves.len(), 1);
+        assert_eq!(waves[0].phases.iter().map(Vec::len).sum::<usize>(), 2);
+    }
+}

@@ -1,12 +1,15 @@
 //! `korral deploy`, `diff`, `rollback`, `releases`, `undeploy`: the faces of the apply
 //! engine (`korral-apply`).
 
+use std::collections::HashMap;
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use anyhow::anyhow;
 use comfy_table::{Table, presets};
 use korral_apply::{
-    Cluster, DeployOptions, DeployResult, Error as ApplyError, Event, Manifest, Outcome, Progress,
+    Cluster, DeployOptions, DeployResult, Error as ApplyError, Event, Manifest, ObjectId, Outcome,
+    Progress,
 };
 use korral_core::terminal::escape;
 use korral_kube::{ClusterConfig, KubeOptions, Limits};
@@ -77,9 +80,41 @@ fn engine_error(err: ApplyError) -> anyhow::Error {
     }
 }
 
-/// Progress as lines on standard error: one per change of an object's state.
+/// Progress on standard error: plain lines, one per change of an object's state; on
+/// a terminal, one live line per object being waited for, updated in place.
 struct Lines {
     quiet: bool,
+    /// The live lines, on a terminal.
+    live: Option<indicatif::MultiProgress>,
+    bars: HashMap<ObjectId, indicatif::ProgressBar>,
+}
+
+impl Lines {
+    fn new(quiet: bool) -> Self {
+        let live = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
+        });
+        Self {
+            quiet,
+            live,
+            bars: HashMap::new(),
+        }
+    }
+
+    /// The live line of `id`, made on first use.
+    fn bar(&mut self, id: &ObjectId) -> Option<&indicatif::ProgressBar> {
+        let multi = self.live.as_ref()?;
+        Some(self.bars.entry(id.clone()).or_insert_with(|| {
+            let bar = multi.add(indicatif::ProgressBar::new_spinner());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        }))
+    }
 }
 
 impl Progress for Lines {
@@ -87,7 +122,28 @@ impl Progress for Lines {
         if self.quiet {
             return;
         }
+        // Messages quote the server (conditions, pod reasons): escaped before shown.
         let line = match event {
+            Event::Waiting { id, message } | Event::Failing { id, message }
+                if self.live.is_some() =>
+            {
+                let text = format!("{id}: {}", escape(&message));
+                if let Some(bar) = self.bar(&id) {
+                    bar.set_message(text);
+                }
+                return;
+            }
+            Event::Ready { id } if self.live.is_some() => {
+                match self.bars.remove(&id) {
+                    Some(bar) => bar.finish_with_message(format!("ready {id}")),
+                    None => {
+                        if let Some(multi) = &self.live {
+                            let _ = multi.println(format!("ready {id}"));
+                        }
+                    }
+                }
+                return;
+            }
             Event::Note(text) => text,
             Event::Wave(n) => format!("wave {n}"),
             Event::Applied { id, applied } => format!(
@@ -103,7 +159,21 @@ impl Progress for Lines {
             Event::Deleted { id } => format!("deleted {id}"),
             Event::Kept { id, reason } => format!("kept {id}: {reason}"),
         };
-        Printer::note(line);
+        match &self.live {
+            Some(multi) => {
+                let _ = multi.println(escape(&line));
+            }
+            None => Printer::note(line),
+        }
+    }
+}
+
+impl Drop for Lines {
+    /// Lines still spinning (a failure, a timeout) stay on screen as they were.
+    fn drop(&mut self) {
+        for bar in self.bars.values() {
+            bar.abandon();
+        }
     }
 }
 
@@ -129,9 +199,7 @@ pub fn deploy(args: &DeployArgs) -> anyhow::Result<ExitStatus> {
         options.ready = ReadyOptions {
             load_balancer_address: args.wait_load_balancer,
         };
-        let mut progress = Lines {
-            quiet: args.output != ReportFormat::Table,
-        };
+        let mut progress = Lines::new(args.output != ReportFormat::Table);
         let outcome = korral_apply::deploy(&mut cluster, manifests, &options, &mut progress)
             .await
             .map_err(engine_error)?;
@@ -198,7 +266,7 @@ fn write_outcome(outcome: &Outcome, out: &mut dyn std::io::Write) -> anyhow::Res
         DeployResult::Failed => {
             writeln!(out, "{name}{revision} in {namespace} FAILED:")?;
             for failure in &outcome.failures {
-                if failure.id == korral_apply::ObjectId::default() {
+                if failure.id == ObjectId::default() {
                     writeln!(out, "  {}", escape(&failure.message))?;
                 } else {
                     writeln!(out, "  {}: {}", failure.id, escape(&failure.message))?;
@@ -254,9 +322,7 @@ pub fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitStatus> {
         options.timeout = args.timeout;
         options.failure_grace = args.failure_grace;
         options.force_conflicts = args.force_conflicts;
-        let mut progress = Lines {
-            quiet: args.output != ReportFormat::Table,
-        };
+        let mut progress = Lines::new(args.output != ReportFormat::Table);
         let outcome = korral_apply::rollback(&mut cluster, args.revision, &options, &mut progress)
             .await
             .map_err(engine_error)?;
@@ -364,9 +430,7 @@ pub fn undeploy(args: &UndeployArgs) -> anyhow::Result<ExitStatus> {
         options.timeout = args.timeout;
         options.prune_crds = args.prune_crds;
         options.poll = Duration::from_millis(500);
-        let mut progress = Lines {
-            quiet: args.output != ReportFormat::Table,
-        };
+        let mut progress = Lines::new(args.output != ReportFormat::Table);
         let outcome = korral_apply::undeploy(&mut cluster, &options, &mut progress)
             .await
             .map_err(engine_error)?;
