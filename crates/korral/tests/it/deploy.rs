@@ -25,7 +25,7 @@ const NODE: &str = r#"{"apiVersion": "v1", "kind": "Node", "metadata": {"name": 
 /// ConfigMaps, a Secret, a Deployment that reads one ConfigMap, and its Service.
 fn app(image: &str, extra_config_map: bool) -> String {
     let mut text = format!(
-        r#"apiVersion: v1
+        r"apiVersion: v1
 kind: Namespace
 metadata: {{name: shop}}
 ---
@@ -72,7 +72,7 @@ metadata: {{name: web}}
 spec:
   selector: {{app: web}}
   ports: [{{port: 80}}]
-"#
+"
     );
     if extra_config_map {
         text.push_str(
