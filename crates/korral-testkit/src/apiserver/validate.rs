@@ -99,8 +99,15 @@ pub(crate) fn check(
         }
     }
     match (t.group.as_str(), t.kind.as_str()) {
-        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") => {
-            workload(value, &mut errors);
+        // The real ReplicaSet validation says `deployment` too.
+        ("apps", "Deployment" | "ReplicaSet") => workload(value, "deployment", &mut errors),
+        ("apps", "StatefulSet") => workload(value, "statefulset", &mut errors),
+        ("apps", "DaemonSet") => {
+            workload(value, "daemonset", &mut errors);
+        }
+        // A Job's selector is generated unless it asks for `manualSelector`.
+        ("batch", "Job") if value.pointer("/spec/manualSelector") == Some(&Value::Bool(true)) => {
+            workload(value, "job", &mut errors);
         }
         ("batch", "Job") => containers(
             value.pointer("/spec/template/spec"),
@@ -117,7 +124,7 @@ pub(crate) fn check(
 }
 
 /// A selector and a pod template whose labels it selects.
-fn workload(value: &Value, errors: &mut Vec<FieldError>) {
+fn workload(value: &Value, kind: &str, errors: &mut Vec<FieldError>) {
     let labels = value.pointer("/spec/template/metadata/labels");
     match value.pointer("/spec/selector") {
         None | Some(Value::Null) => errors.push(FieldError::required("spec.selector")),
@@ -134,7 +141,7 @@ fn workload(value: &Value, errors: &mut Vec<FieldError>) {
                 errors.push(FieldError::invalid(
                     "spec.selector",
                     "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
-                    "empty selector is invalid for deployment",
+                    &format!("empty selector is invalid for {kind}"),
                 ));
             } else if !selects(selector, labels) {
                 errors.push(FieldError::invalid(
@@ -251,33 +258,18 @@ fn invalid(t: &ResourceType, name: &str, errors: &[FieldError]) -> ApiError {
     err
 }
 
-/// The JSON type each typed field of the built-in kinds must have.
+/// The JSON type a typed field of the built-in kinds must have, and the Go type the
+/// decoder names.
 #[derive(Clone, Copy)]
 enum Want {
-    Int,
+    Int32,
     Str,
-    Object,
-    Array,
-}
-
-impl Want {
-    fn fits(self, value: &Value) -> bool {
-        match self {
-            Self::Int => value.is_i64() || value.is_u64(),
-            Self::Str => value.is_string(),
-            Self::Object => value.is_object(),
-            Self::Array => value.is_array(),
-        }
-    }
-
-    fn go(self, int: &'static str) -> &'static str {
-        match self {
-            Self::Int => int,
-            Self::Str => "string",
-            Self::Object => "struct",
-            Self::Array => "slice",
-        }
-    }
+    /// A struct (`v1.LabelSelector`).
+    Object(&'static str),
+    /// A slice (`[]v1.Container`).
+    Array(&'static str),
+    /// `map[string]string`: labels and annotations.
+    StrMap,
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -291,88 +283,132 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// A decode error for a field of the wrong JSON type (a few typed fields that
-/// manifests get wrong: replicas, selectors, labels, containers and their images and
-/// ports), as `json: cannot unmarshal …` from the real decoder.
-fn check_types(t: &ResourceType, value: &Value) -> Result<(), ApiError> {
-    let mut fields: Vec<(String, &'static str, Want)> = vec![
+/// The first mismatch of `value` against `want`: the JSON kind found and the Go type
+/// expected.
+fn mismatch(value: &Value, want: Want) -> Option<(&'static str, &'static str)> {
+    if value.is_null() {
+        return None;
+    }
+    let found = json_kind(value);
+    match want {
+        Want::Int32 if !(value.is_i64() || value.is_u64()) => Some((found, "int32")),
+        Want::Str if !value.is_string() => Some((found, "string")),
+        Want::Object(go) if !value.is_object() => Some((found, go)),
+        Want::Array(go) if !value.is_array() => Some((found, go)),
+        Want::StrMap => match value.as_object() {
+            None => Some((found, "map[string]string")),
+            Some(map) => map
+                .values()
+                .find(|v| !v.is_string() && !v.is_null())
+                .map(|v| (json_kind(v), "string")),
+        },
+        _ => None,
+    }
+}
+
+/// The typed fields of an object of `t` that manifests most often get wrong, by JSON
+/// pointer, with the Go struct that holds each.
+fn typed_fields(t: &ResourceType, value: &Value) -> Vec<(String, String, Want)> {
+    let mut fields = vec![
         (
-            "/metadata/name".into(),
-            "ObjectMeta.metadata.name",
-            Want::Str,
+            "/metadata/labels".to_owned(),
+            "ObjectMeta".to_owned(),
+            Want::StrMap,
         ),
         (
-            "/metadata/labels".into(),
-            "ObjectMeta.metadata.labels",
-            Want::Object,
-        ),
-        (
-            "/metadata/annotations".into(),
-            "ObjectMeta.metadata.annotations",
-            Want::Object,
+            "/metadata/annotations".to_owned(),
+            "ObjectMeta".to_owned(),
+            Want::StrMap,
         ),
     ];
-    let spec_struct = format!("{}Spec", t.kind);
+    let spec = format!("{}Spec", t.kind);
     let template = match (t.group.as_str(), t.kind.as_str()) {
         ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet") | ("batch", "Job") => {
-            if t.kind != "DaemonSet" && t.kind != "Job" {
-                fields.push(("/spec/replicas".into(), "", Want::Int));
+            if matches!(t.kind.as_str(), "Deployment" | "ReplicaSet" | "StatefulSet") {
+                fields.push(("/spec/replicas".into(), spec.clone(), Want::Int32));
             }
-            fields.push(("/spec/selector".into(), "", Want::Object));
-            Some("/spec/template/spec")
+            fields.push((
+                "/spec/selector".into(),
+                spec.clone(),
+                Want::Object("v1.LabelSelector"),
+            ));
+            fields.push((
+                "/spec/template".into(),
+                spec,
+                Want::Object("v1.PodTemplateSpec"),
+            ));
+            for field in ["labels", "annotations"] {
+                fields.push((
+                    format!("/spec/template/metadata/{field}"),
+                    "ObjectMeta".into(),
+                    Want::StrMap,
+                ));
+            }
+            "/spec/template/spec"
         }
-        ("", "Pod") => Some("/spec"),
-        _ => None,
+        ("", "Pod") => "/spec",
+        _ => return fields,
     };
-    if let Some(pod) = template {
-        fields.push((
-            format!("{pod}/containers"),
-            "PodSpec.spec.containers",
-            Want::Array,
-        ));
-        let count = value
-            .pointer(&format!("{pod}/containers"))
+    fields.push((
+        format!("{template}/containers"),
+        "PodSpec".into(),
+        Want::Array("[]v1.Container"),
+    ));
+    let count = |pointer: &str| {
+        value
+            .pointer(pointer)
             .and_then(Value::as_array)
-            .map_or(0, Vec::len);
-        for i in 0..count {
+            .map_or(0, Vec::len)
+    };
+    for i in 0..count(&format!("{template}/containers")) {
+        let c = format!("{template}/containers/{i}");
+        for field in ["name", "image"] {
+            fields.push((format!("{c}/{field}"), "Container".into(), Want::Str));
+        }
+        fields.push((
+            format!("{c}/ports"),
+            "Container".into(),
+            Want::Array("[]v1.ContainerPort"),
+        ));
+        fields.push((
+            format!("{c}/env"),
+            "Container".into(),
+            Want::Array("[]v1.EnvVar"),
+        ));
+        for j in 0..count(&format!("{c}/ports")) {
             fields.push((
-                format!("{pod}/containers/{i}/name"),
-                "Container.spec.containers.name",
-                Want::Str,
+                format!("{c}/ports/{j}/containerPort"),
+                "ContainerPort".into(),
+                Want::Int32,
             ));
-            fields.push((
-                format!("{pod}/containers/{i}/image"),
-                "Container.spec.containers.image",
-                Want::Str,
-            ));
-            fields.push((
-                format!("{pod}/containers/{i}/ports"),
-                "Container.spec.containers.ports",
-                Want::Array,
-            ));
+        }
+        for j in 0..count(&format!("{c}/env")) {
+            for field in ["name", "value"] {
+                fields.push((format!("{c}/env/{j}/{field}"), "EnvVar".into(), Want::Str));
+            }
         }
     }
-    for (pointer, go_field, want) in fields {
-        let Some(found) = value.pointer(&pointer) else {
+    fields
+}
+
+/// A decode error for a field of the wrong JSON type, as the real server's decoder
+/// words it: `Deployment in version "v1" cannot be handled as a Deployment: json:
+/// cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
+/// int32` (the Go struct holding the field, then its path without list indices).
+fn check_types(t: &ResourceType, value: &Value) -> Result<(), ApiError> {
+    for (pointer, go_struct, want) in typed_fields(t, value) {
+        let Some((found, go_type)) = value.pointer(&pointer).and_then(|v| mismatch(v, want)) else {
             continue;
         };
-        if found.is_null() || want.fits(found) {
-            continue;
-        }
-        let go_field = if go_field.is_empty() {
-            format!(
-                "{spec_struct}.spec.{}",
-                pointer.rsplit('/').next().unwrap_or_default()
-            )
-        } else {
-            go_field.to_owned()
-        };
-        let version = t.preferred_version();
+        let path: Vec<&str> = pointer
+            .split('/')
+            .filter(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
         return Err(ApiError::bad_request(format!(
-            "{kind} in version \"{version}\" cannot be handled as a {kind}: json: cannot unmarshal {got} into Go struct field {go_field} of type {typ}",
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: json: cannot unmarshal {found} into Go struct field {go_struct}.{path} of type {go_type}",
             kind = t.kind,
-            got = json_kind(found),
-            typ = want.go("int32"),
+            version = t.preferred_version(),
+            path = path.join("."),
         )));
     }
     Ok(())
@@ -428,6 +464,39 @@ mod tests {
         assert!(check(&namespace, &json!({}), "a.b", false).is_ok());
         let widget = builtin(&mut store, "example.com/v1", "Widget");
         assert!(check(&widget, &json!({"spec": {"replicas": "x"}}), "W", true).is_ok());
+    }
+
+    #[test]
+    fn wrong_types_are_decode_errors_naming_the_go_field() {
+        let mut store = super::super::store::Store::new(10);
+        let deployment = builtin(&mut store, "apps/v1", "Deployment");
+        let object =
+            |container: Value| json!({"spec": {"template": {"spec": {"containers": [container]}}}});
+        let err = check(
+            &deployment,
+            &object(json!({"name": "a", "image": "a", "env": [{"name": "N", "value": 1}]})),
+            "d",
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, 400);
+        assert!(err.message.ends_with("json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string"), "{}", err.message);
+        let err = check(
+            &deployment,
+            &object(json!({"name": "a", "image": "a", "ports": [{"containerPort": "80"}]})),
+            "d",
+            true,
+        )
+        .unwrap_err();
+        assert!(err.message.ends_with("Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32"), "{}", err.message);
+        let err = check(
+            &deployment,
+            &json!({"metadata": {"labels": {"version": 2}}}),
+            "d",
+            true,
+        )
+        .unwrap_err();
+        assert!(err.message.ends_with("cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"), "{}", err.message);
     }
 
     #[test]
