@@ -747,7 +747,8 @@ pub struct ClusterArgs {
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// A manifest file, a folder (read recursively for .yaml, .yml and .json), a
-    /// `kubectl get -o yaml|json` dump, or `-` for standard input. Repeatable.
+    /// `kubectl get -o yaml|json` dump, a korral bundle (verified first), or `-` for
+    /// standard input. Repeatable.
     #[arg(short = 'f', long = "filename", value_name = "PATH", required_unless_present_any = ["kustomize", "helm"])]
     pub files: Vec<PathBuf>,
 
@@ -766,6 +767,15 @@ pub struct ManifestArgs {
     /// Values for --helm. Repeatable.
     #[arg(long = "values", value_name = "FILE", requires = "helm")]
     pub values: Vec<PathBuf>,
+
+    /// With a korral bundle among the -f paths (`.tar.zst`, `.tar.gz`, `.tgz`,
+    /// `.tar`, `.zip`: verified, then its manifests read), fail unless it is signed by a
+    /// trusted key.
+    #[arg(long)]
+    pub require_signature: bool,
+
+    #[command(flatten)]
+    pub keyring: crate::commands::keys::KeyringArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -40,10 +41,72 @@ async fn connect(args: &ClusterArgs) -> anyhow::Result<(Cluster, String)> {
     Ok((Cluster::connect(client).await?, namespace))
 }
 
-/// Reads the manifests; a file that cannot be read is bad input.
+/// Whether a -f path names a korral bundle, by its name.
+fn is_bundle(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    path.is_file()
+        && [".tar.zst", ".tzst", ".tar.gz", ".tgz", ".tar", ".zip"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+}
+
+/// Verifies and extracts a bundle into `into`, as `korral bundle extract` does: nothing
+/// is read from a bundle that fails verification.
+fn extract_bundle(path: &Path, args: &ManifestArgs, into: &Path) -> anyhow::Result<()> {
+    let keyring = args.keyring.open()?;
+    let options = korral_bundle::ExtractOptions {
+        to: into.to_path_buf(),
+        limits: korral_bundle::Limits::default(),
+        require_signature: args.require_signature,
+        insecure_skip_verify: false,
+    };
+    let shown = path.display().to_string();
+    match korral_bundle::extract(path, &keyring, &options, &korral_bundle::NoProgress) {
+        Ok(report) => {
+            for note in report.iter().flat_map(|r| &r.notes) {
+                Printer::warn(format_args!("{}: {}", escape(&shown), escape(note)));
+            }
+            Printer::note(format_args!("verified bundle {}", escape(&shown)));
+            // The bundle's own manifest and signature are not Kubernetes objects.
+            for name in [korral_bundle::MANIFEST, korral_bundle::SIGNATURE] {
+                let _ = std::fs::remove_file(into.join(name));
+            }
+            Ok(())
+        }
+        Err(err) => Err(InputError(anyhow!(
+            "bundle {}: {}; nothing was deployed",
+            escape(&shown),
+            err
+        ))
+        .into()),
+    }
+}
+
+/// Reads the manifests; a file that cannot be read is bad input. Bundles are verified
+/// and unpacked into a temporary folder first.
 fn manifests(args: &ManifestArgs, namespace: &str) -> anyhow::Result<Vec<Manifest>> {
+    let unpacked = tempfile::tempdir()?;
+    let mut files = Vec::with_capacity(args.files.len());
+    // Messages name a bundle's files inside it (`app.tar.zst/app/web.yaml:3`).
+    let mut renames = Vec::new();
+    for (n, path) in args.files.iter().enumerate() {
+        if is_bundle(path) {
+            let into = unpacked.path().join(n.to_string());
+            extract_bundle(path, args, &into)?;
+            renames.push((
+                format!("{}/", into.display()),
+                format!("{}/", path.display()),
+            ));
+            files.push(into);
+        } else {
+            files.push(path.clone());
+        }
+    }
     let source = SourceArgs {
-        files: args.files.clone(),
+        files,
         exclude: args.exclude.clone(),
         kustomize: args.kustomize.clone(),
         helm: args.helm.clone(),
@@ -62,7 +125,15 @@ fn manifests(args: &ManifestArgs, namespace: &str) -> anyhow::Result<Vec<Manifes
     Ok(set
         .objects()
         .iter()
-        .map(|o| Manifest::new(o.raw().to_value(), set.location(o)))
+        .map(|o| {
+            let mut source = set.location(o);
+            for (from, to) in &renames {
+                if let Some(rest) = source.strip_prefix(from.as_str()) {
+                    source = format!("{to}{rest}");
+                }
+            }
+            Manifest::new(o.raw().to_value(), source)
+        })
         .collect())
 }
 

@@ -730,3 +730,60 @@ fn bad_set_names_and_missing_namespaces_are_bad_input() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_bundle_is_verified_before_its_manifests_are_deployed() {
+    let cluster = Cluster::start();
+    cluster.write_app(&app("nginx:1.27", false));
+    let keyring = cluster.dir.path().join("keyring");
+    let bundle = cluster.dir.path().join("app.tar.zst");
+    let output = korral()
+        .env("KORRAL_KEYRING", &keyring)
+        .args([
+            "bundle",
+            "create",
+            "--name",
+            "app",
+            "--version",
+            "1",
+            "--out",
+        ])
+        .arg(&bundle)
+        .arg(cluster.app_dir())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Unsigned, and a signature is required: nothing is read, nothing deployed.
+    let output = cluster
+        .korral()
+        .env("KORRAL_KEYRING", &keyring)
+        .args(["deploy", "shop", "-n", "shop", "--require-signature", "-f"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nothing was deployed"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(cluster.get("v1", "Namespace", None, "shop").is_none());
+
+    let output = cluster
+        .korral()
+        .env("KORRAL_KEYRING", &keyring)
+        .args(["deploy", "shop", "-n", "shop", "--timeout", "60s", "-f"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("verified bundle"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(cluster.image(), "nginx:1.27");
+    // The bundle's own manifest is not deployed.
+    assert!(!stderr(&output).contains("Bundle"), "{}", stderr(&output));
+}
