@@ -3,11 +3,15 @@
 //! shape.
 //!
 //! - a field of a built-in kind with the wrong JSON type is a 400 `BadRequest` decode
-//!   error, as the real server's JSON decoder words it;
+//!   error, as the real server's JSON decoder words it; the fields checked are those
+//!   manifests get wrong: labels and annotations (values must be strings), workloads'
+//!   `replicas`, `selector` and `template`, and containers' `name`, `image`, `ports`
+//!   (`containerPort`) and `env` (`name`, `value`); other fields are not type-checked;
 //! - `metadata.name` must be a DNS-1123 subdomain (a DNS-1123 label for Namespaces and
 //!   Services);
 //! - Deployments, ReplicaSets, StatefulSets and DaemonSets need `spec.selector`, and
-//!   the pod template's labels must match it (Jobs get theirs generated); every
+//!   the pod template's labels must match it (Jobs get theirs generated unless they
+//!   set `manualSelector`); every
 //!   container of a pod or pod template needs `name` and `image`.
 //!
 //! Field errors are a 422 `Invalid` Status with `details.causes`, one per field, as
