@@ -42,7 +42,8 @@ use crate::synth::timestamp;
 ///   `observedGeneration`, `replicas`, `updatedReplicas`, `readyReplicas`,
 ///   `availableReplicas`, `unavailableReplicas`, conditions `Available`
 ///   (`MinimumReplicasAvailable`/`MinimumReplicasUnavailable`, by `maxUnavailable`) and
-///   `Progressing` (`ReplicaSetUpdated`, then `NewReplicaSetAvailable`; False
+///   `Progressing` (`ReplicaSetUpdated`, then `NewReplicaSetAvailable`, which holds
+///   until the next change of the spec even if pods fail later; False
 ///   `ProgressDeadlineExceeded` when no new pod became available for
 ///   `progressDeadlineSeconds`, or [`progress_deadline`](Self::progress_deadline);
 ///   Unknown `DeploymentPaused` under `spec.paused`, which stops the rollout). Old

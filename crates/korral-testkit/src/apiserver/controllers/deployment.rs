@@ -210,9 +210,23 @@ pub(super) fn deployments(store: &mut Store, options: &Controllers, state: &mut 
             || format!("{}-{hash}", name(&deployment)),
             |rs| name(rs).to_owned(),
         );
-        let complete =
-            updated == replicas && new_available >= replicas && status_replicas == replicas;
         let old_status = deployment.get("status");
+        // A rollout once complete stays so until the next template (or while its pods
+        // are all of the new template), as `syncRolloutStatus` skips the estimate then.
+        let was_complete = old_status
+            .and_then(|s| s.get("conditions"))
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    text(c, "/type") == "Progressing"
+                        && text(c, "/reason") == "NewReplicaSetAvailable"
+                })
+            })
+            && int(&deployment, "/status/observedGeneration", 0)
+                == int(&deployment, "/metadata/generation", 1)
+            && status_replicas == updated;
+        let complete = was_complete
+            || (updated == replicas && new_available >= replicas && status_replicas == replicas);
         let progressing = if paused {
             condition(
                 old_status,
