@@ -1,6 +1,7 @@
 //! Deploy, rollback, undeploy: the engine's verbs.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
@@ -212,7 +213,7 @@ pub async fn deploy(
         return Ok(outcome);
     }
 
-    outcome.took_over = take_over(cluster, &history, progress).await?;
+    outcome.took_over = take_over(cluster, &history, &items, progress).await?;
     let number = history.last().map_or(1, |(r, _)| r.number + 1);
     outcome.revision = Some(number);
     // The set's own namespace must exist before its records.
@@ -378,10 +379,13 @@ impl Outcome {
 }
 
 /// Marks a deploy that stopped half-way (its revision still `deploying`) as interrupted
-/// and says so; returns its number.
+/// and says what it left: the deploy applies every object again, and names the objects
+/// the interrupted revision may have created that this one does not hold (`--prune`
+/// deletes them). Returns the interrupted revision's number.
 async fn take_over(
     cluster: &Cluster,
     history: &[(Revision, Value)],
+    items: &[Item],
     progress: &mut dyn Progress,
 ) -> Result<Option<u32>> {
     let Some((last, record)) = history.last() else {
@@ -390,11 +394,59 @@ async fn take_over(
     if last.status != RevisionStatus::Deploying {
         return Ok(None);
     }
-    let message = format!(
+    let mut message = format!(
         "revision {} ({}, started {}) was interrupted before it finished; this deploy takes over and applies every object again",
         last.number, last.description, last.time
     );
+    let here: BTreeSet<&ObjectId> = items.iter().map(|i| &i.id).collect();
+    let mut left = Vec::new();
+    for manifest in manifests_of(record).unwrap_or_default() {
+        let id = manifest.id();
+        if here.contains(&id) {
+            continue;
+        }
+        if let Some(resource) = cluster.resource(manifest.api_version(), manifest.kind())
+            && cluster
+                .get(&resource, manifest.namespace(), manifest.name())
+                .await?
+                .is_some()
+        {
+            left.push(id.to_string());
+        }
+    }
+    if !left.is_empty() {
+        let _ = write!(
+            message,
+            "; it left {} that this deploy does not hold ({}): --prune deletes them",
+            left.len(),
+            left.join(", ")
+        );
+    }
     progress.event(Event::Note(message.clone()));
+    if let Some(stamped) = restamp(record, RevisionStatus::Interrupted, &message) {
+        cluster.apply(&secret(), &stamped, false, true).await?;
+    }
+    Ok(Some(last.number))
+}
+
+/// Marks the set's revision in progress as interrupted (Ctrl-C): what a face calls when
+/// it stops a deploy, so the record says so at once. The next deploy would take over
+/// anyway; this only makes the record exact. Returns the revision, if one was in
+/// progress.
+pub async fn interrupted(
+    cluster: &Cluster,
+    name: &str,
+    namespace: &str,
+    why: &str,
+) -> Result<Option<u32>> {
+    let history = history(cluster, name, namespace).await?;
+    let Some((last, record)) = history.last() else {
+        return Ok(None);
+    };
+    if last.status != RevisionStatus::Deploying {
+        return Ok(None);
+    }
+    let message = format!("interrupted at {}: {why}", now());
     if let Some(stamped) = restamp(record, RevisionStatus::Interrupted, &message) {
         cluster.apply(&secret(), &stamped, false, true).await?;
     }

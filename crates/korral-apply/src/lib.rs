@@ -45,8 +45,8 @@ pub use applyset::{
 };
 pub use diff::{Change, ChangeKind, diff};
 pub use engine::{
-    AppliedObject, DeployOptions, DeployResult, Outcome, SetSummary, deploy, revisions, rollback,
-    sets, undeploy,
+    AppliedObject, DeployOptions, DeployResult, Outcome, SetSummary, deploy, interrupted,
+    revisions, rollback, sets, undeploy,
 };
 pub use error::{Error, Rejection, Result};
 pub use manifest::{Manifest, ObjectId, group_kind};

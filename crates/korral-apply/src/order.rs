@@ -236,15 +236,35 @@ mod tests {
     fn kinds_go_in_kapps_order_whatever_the_files_say() {
         let manifests = vec![
             manifest("example.com/v1", "Widget", "widget", json!({})),
-            manifest("apps/v1", "Deployment", "web", pod_spec(json!({"containers": [{"name": "a", "image": "a"}]}))),
+            manifest(
+                "apps/v1",
+                "Deployment",
+                "web",
+                pod_spec(json!({"containers": [{"name": "a", "image": "a"}]})),
+            ),
             manifest("v1", "Service", "svc", json!({})),
             manifest("v1", "ConfigMap", "config", json!({})),
-            manifest("rbac.authorization.k8s.io/v1", "RoleBinding", "binding", json!({})),
+            manifest(
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+                "binding",
+                json!({}),
+            ),
             manifest("rbac.authorization.k8s.io/v1", "Role", "role", json!({})),
             manifest("v1", "ServiceAccount", "sa", json!({})),
-            manifest("apiextensions.k8s.io/v1", "CustomResourceDefinition", "crd", json!({})),
+            manifest(
+                "apiextensions.k8s.io/v1",
+                "CustomResourceDefinition",
+                "crd",
+                json!({}),
+            ),
             manifest("v1", "Namespace", "ns", json!({})),
-            manifest("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "hook", json!({})),
+            manifest(
+                "admissionregistration.k8s.io/v1",
+                "ValidatingWebhookConfiguration",
+                "hook",
+                json!({}),
+            ),
             manifest("v1", "PersistentVolumeClaim", "data", json!({})),
         ];
         let waves = plan(&manifests).unwrap();
@@ -265,7 +285,10 @@ mod tests {
             ]]
         );
         // Deletes run the other way.
-        let order: Vec<&str> = delete_order(&manifests).into_iter().map(|i| manifests[i].name()).collect();
+        let order: Vec<&str> = delete_order(&manifests)
+            .into_iter()
+            .map(|i| manifests[i].name())
+            .collect();
         assert_eq!(order.first(), Some(&"widget"));
         assert_eq!(order.last(), Some(&"ns"));
     }
@@ -283,21 +306,41 @@ mod tests {
                 json!({"spec": {"scaleTargetRef": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "web"}}}),
             ),
             manifest("argoproj.io/v1alpha1", "Rollout", "web", json!({})),
-            manifest("v1", "PersistentVolumeClaim", "data", json!({"spec": {"volumeName": "disk"}})),
+            manifest(
+                "v1",
+                "PersistentVolumeClaim",
+                "data",
+                json!({"spec": {"volumeName": "disk"}}),
+            ),
             manifest("v1", "PersistentVolume", "disk", json!({})),
             manifest("v1", "PersistentVolumeClaim", "cache", json!({})),
         ];
         // The volume is cluster-scoped.
         let mut manifests = manifests;
-        manifests[3].object["metadata"].as_object_mut().unwrap().remove("namespace");
+        manifests[3].object["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("namespace");
         let waves = plan(&manifests).unwrap();
         let phases = names(&manifests, &waves).remove(0);
-        let at = |name: &str| phases.iter().position(|p| p.iter().any(|n| n == name)).unwrap();
+        let at = |name: &str| {
+            phases
+                .iter()
+                .position(|p| p.iter().any(|n| n == name))
+                .unwrap()
+        };
         assert!(at("web") < at("hpa"), "{phases:?}");
         assert!(at("disk") < at("data"), "{phases:?}");
-        assert_eq!(at("disk"), at("cache"), "unrelated objects of a rank share a phase: {phases:?}");
+        assert_eq!(
+            at("disk"),
+            at("cache"),
+            "unrelated objects of a rank share a phase: {phases:?}"
+        );
         // Without the relation, kinds alone would have put the autoscaler first.
-        assert!(kind_rank("autoscaling", "HorizontalPodAutoscaler") < kind_rank("argoproj.io", "Rollout"));
+        assert!(
+            kind_rank("autoscaling", "HorizontalPodAutoscaler")
+                < kind_rank("argoproj.io", "Rollout")
+        );
     }
 
     #[test]
@@ -311,7 +354,10 @@ mod tests {
             manifest("v1", "ConfigMap", "config", wave(" 5 ")),
         ];
         let waves = plan(&manifests).unwrap();
-        assert_eq!(waves.iter().map(|w| w.number).collect::<Vec<_>>(), [-1, 0, 5]);
+        assert_eq!(
+            waves.iter().map(|w| w.number).collect::<Vec<_>>(),
+            [-1, 0, 5]
+        );
         assert_eq!(
             names(&manifests, &waves),
             [

@@ -271,11 +271,47 @@ pub fn deploy(args: &DeployArgs) -> anyhow::Result<ExitStatus> {
             load_balancer_address: args.wait_load_balancer,
         };
         let mut progress = Lines::new(args.output != ReportFormat::Table);
-        let outcome = korral_apply::deploy(&mut cluster, manifests, &options, &mut progress)
-            .await
-            .map_err(engine_error)?;
-        report(&outcome, args.output)
+        let work = korral_apply::deploy(&mut cluster, manifests, &options, &mut progress);
+        let outcome = until_interrupted(work).await;
+        drop(progress);
+        finish(&cluster, &options, outcome, args.output).await
     })
+}
+
+/// Runs a deploy or rollback until it ends or Ctrl-C stops it (`None`).
+async fn until_interrupted(
+    work: impl std::future::Future<Output = korral_apply::Result<Outcome>>,
+) -> Option<korral_apply::Result<Outcome>> {
+    tokio::select! {
+        outcome = work => Some(outcome),
+        _ = tokio::signal::ctrl_c() => None,
+    }
+}
+
+/// Reports how a deploy or rollback ended; after Ctrl-C, records its revision as
+/// interrupted, so the set is never left looking busy.
+async fn finish(
+    cluster: &Cluster,
+    options: &DeployOptions,
+    outcome: Option<korral_apply::Result<Outcome>>,
+    format: ReportFormat,
+) -> anyhow::Result<ExitStatus> {
+    match outcome {
+        Some(outcome) => report(&outcome.map_err(engine_error)?, format),
+        None => {
+            let revision =
+                korral_apply::interrupted(cluster, &options.name, &options.namespace, "Ctrl-C")
+                    .await?;
+            Err(anyhow!(
+                "interrupted{}; objects may be half-applied: deploy again (it takes over), or `korral rollback {} -n {}`",
+                revision
+                    .map(|r| format!(" (revision {r} marked interrupted)"))
+                    .unwrap_or_default(),
+                escape(&options.name),
+                escape(&options.namespace)
+            ))
+        }
+    }
 }
 
 /// Prints an outcome; exit 1 when it failed.
@@ -394,10 +430,10 @@ pub fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitStatus> {
         options.failure_grace = args.failure_grace;
         options.force_conflicts = args.force_conflicts;
         let mut progress = Lines::new(args.output != ReportFormat::Table);
-        let outcome = korral_apply::rollback(&mut cluster, args.revision, &options, &mut progress)
-            .await
-            .map_err(engine_error)?;
-        report(&outcome, args.output)
+        let work = korral_apply::rollback(&mut cluster, args.revision, &options, &mut progress);
+        let outcome = until_interrupted(work).await;
+        drop(progress);
+        finish(&cluster, &options, outcome, args.output).await
     })
 }
 

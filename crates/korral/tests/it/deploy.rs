@@ -625,14 +625,11 @@ fn a_field_another_manager_owns_is_a_conflict_until_forced() {
     );
 }
 
-#[test]
-fn an_interrupted_deploy_is_taken_over_by_the_next() {
-    let cluster = Cluster::start();
-    cluster.write_app(&app("nginx:1.27", false));
-    assert!(cluster.deploy(&[]).status.success());
-    cluster.write_app(&app("nginx:unschedulable", false));
+/// Starts a deploy that will wait on an unschedulable pod, and waits until its revision
+/// is recorded and it is waiting.
+fn start_stuck_deploy(cluster: &Cluster, revision: u32) -> std::process::Child {
     let bin = assert_cmd::cargo::cargo_bin("korral");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .env("KUBECONFIG", cluster.dir.path().join("config"))
         .env("NO_COLOR", "1")
         .args([
@@ -648,37 +645,84 @@ fn an_interrupted_deploy_is_taken_over_by_the_next() {
         ])
         .arg(cluster.app_dir())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupted while it waits for the rollout.
     let start = Instant::now();
-    while cluster.revision(2).is_none() && start.elapsed() < Duration::from_secs(30) {
+    while cluster.revision(revision).is_none() && start.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(300));
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(
-        label(&cluster.revision(2).unwrap(), "deploy.korral.dev/status"),
-        Some("deploying")
-    );
+    // Into its wait for the rollout.
+    std::thread::sleep(Duration::from_millis(500));
+    child
+}
 
-    cluster.write_app(&app("nginx:1.28", false));
-    let output = cluster.deploy(&[]);
-    assert!(output.status.success(), "{}", stderr(&output));
+#[test]
+fn an_interrupted_deploy_is_recorded_and_taken_over_by_the_next() {
+    let cluster = Cluster::start();
+    cluster.write_app(&app("nginx:1.27", false));
+    assert!(cluster.deploy(&[]).status.success());
+
+    // Ctrl-C: the revision says so at once.
+    cluster.write_app(&app("nginx:unschedulable", false));
+    let child = start_stuck_deploy(&cluster, 2);
+    let pid = child.id().to_string();
     assert!(
-        stderr(&output).contains("revision 2 (deploy, started"),
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("revision 2 marked interrupted"),
         "{}",
         stderr(&output)
     );
-    assert!(stderr(&output).contains("was interrupted before it finished; this deploy takes over"));
     assert_eq!(
         label(&cluster.revision(2).unwrap(), "deploy.korral.dev/status"),
         Some("interrupted")
     );
+
+    // Killed outright (a lost machine): the revision stays `deploying` until the next
+    // deploy takes over, and says what the dead one left behind.
+    cluster.write_app(&app("nginx:unschedulable", true));
+    let mut child = start_stuck_deploy(&cluster, 3);
+    child.kill().unwrap();
+    child.wait().unwrap();
     assert_eq!(
         label(&cluster.revision(3).unwrap(), "deploy.korral.dev/status"),
+        Some("deploying")
+    );
+    assert!(
+        cluster
+            .get("v1", "ConfigMap", Some("shop"), "extra")
+            .is_some()
+    );
+
+    cluster.write_app(&app("nginx:1.28", false));
+    let output = cluster.deploy(&[]);
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("revision 3 (deploy, started"), "{err}");
+    assert!(
+        err.contains("was interrupted before it finished; this deploy takes over"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "it left 1 that this deploy does not hold (ConfigMap shop/extra): --prune deletes them"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        label(&cluster.revision(3).unwrap(), "deploy.korral.dev/status"),
+        Some("interrupted")
+    );
+    assert_eq!(
+        label(&cluster.revision(4).unwrap(), "deploy.korral.dev/status"),
         Some("deployed")
     );
     assert_eq!(cluster.image(), "nginx:1.28");
