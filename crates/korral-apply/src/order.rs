@@ -200,6 +200,7 @@ mod tests {
 
     use super::*;
 
+    #[allow(clippy::needless_pass_by_value)] // json! literals read best inline
     fn manifest(api_version: &str, kind: &str, name: &str, extra: serde_json::Value) -> Manifest {
         let mut object = json!({"apiVersion": api_version, "kind": kind,
             "metadata": {"name": name, "namespace": "shop"}});
@@ -227,6 +228,7 @@ mod tests {
             .collect()
     }
 
+    #[allow(clippy::needless_pass_by_value)]
     fn pod_spec(uses: serde_json::Value) -> serde_json::Value {
         json!({"spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
             "metadata": {"labels": {"app": "web"}}, "spec": uses}}})

@@ -71,6 +71,7 @@ pub(crate) fn apply(
         ("", "Service") => service(object, old, ips),
         ("", "Secret") => {
             entry(object, "type", json!("Opaque"));
+            string_data(object);
         }
         ("", "Namespace") => {
             if let Some(name) = object.pointer("/metadata/name").cloned() {
@@ -336,11 +337,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_secrets_string_data_is_stored_encoded_in_data() {
+        let mut secret = json!({"apiVersion": "v1", "kind": "Secret",
+            "data": {"kept": "a2VwdA==", "password": "b2xk"},
+            "stringData": {"password": "hunter2", "user": "admin"}});
+        string_data(&mut secret);
+        assert_eq!(secret.get("stringData"), None);
+        assert_eq!(
+            secret["data"],
+            json!({"kept": "a2VwdA==", "password": "aHVudGVyMg==", "user": "YWRtaW4="})
+        );
+    }
+
+    #[test]
     fn image_tags_as_the_api_server_reads_them() {
         assert_eq!(image_tag("nginx"), "latest");
         assert_eq!(image_tag("nginx:1.27"), "1.27");
         assert_eq!(image_tag("registry:5000/shop/web"), "latest");
         assert_eq!(image_tag("registry:5000/shop/web:latest"), "latest");
         assert_eq!(image_tag("nginx@sha256:abc"), "");
+    }
+}
+
+/// A Secret's `stringData` is write-only: the server encodes each value into `data`
+/// (over a key of the same name) and never stores or returns `stringData`.
+fn string_data(secret: &mut Value) {
+    use base64::Engine as _;
+    let Some(Value::Object(strings)) = secret.as_object_mut().and_then(|s| s.remove("stringData"))
+    else {
+        return;
+    };
+    let data = entry(secret, "data", json!({}));
+    if !data.is_object() {
+        *data = json!({});
+    }
+    for (key, value) in strings {
+        let text = value.as_str().unwrap_or_default();
+        data[key.as_str()] = base64::engine::general_purpose::STANDARD.encode(text).into();
     }
 }

@@ -272,7 +272,7 @@ pub fn deploy(args: &DeployArgs) -> anyhow::Result<ExitStatus> {
         };
         let mut progress = Lines::new(args.output != ReportFormat::Table);
         let work = korral_apply::deploy(&mut cluster, manifests, &options, &mut progress);
-        let outcome = until_interrupted(work).await;
+        let outcome = Box::pin(until_interrupted(work)).await;
         drop(progress);
         finish(&cluster, &options, outcome, args.output).await
     })
@@ -296,22 +296,19 @@ async fn finish(
     outcome: Option<korral_apply::Result<Outcome>>,
     format: ReportFormat,
 ) -> anyhow::Result<ExitStatus> {
-    match outcome {
-        Some(outcome) => report(&outcome.map_err(engine_error)?, format),
-        None => {
-            let revision =
-                korral_apply::interrupted(cluster, &options.name, &options.namespace, "Ctrl-C")
-                    .await?;
-            Err(anyhow!(
-                "interrupted{}; objects may be half-applied: deploy again (it takes over), or `korral rollback {} -n {}`",
-                revision
-                    .map(|r| format!(" (revision {r} marked interrupted)"))
-                    .unwrap_or_default(),
-                escape(&options.name),
-                escape(&options.namespace)
-            ))
-        }
+    if let Some(outcome) = outcome {
+        return report(&outcome.map_err(engine_error)?, format);
     }
+    let revision =
+        korral_apply::interrupted(cluster, &options.name, &options.namespace, "Ctrl-C").await?;
+    Err(anyhow!(
+        "interrupted{}; objects may be half-applied: deploy again (it takes over), or `korral rollback {} -n {}`",
+        revision
+            .map(|r| format!(" (revision {r} marked interrupted)"))
+            .unwrap_or_default(),
+        escape(&options.name),
+        escape(&options.namespace)
+    ))
 }
 
 /// Prints an outcome; exit 1 when it failed.
@@ -431,7 +428,7 @@ pub fn rollback(args: &RollbackArgs) -> anyhow::Result<ExitStatus> {
         options.force_conflicts = args.force_conflicts;
         let mut progress = Lines::new(args.output != ReportFormat::Table);
         let work = korral_apply::rollback(&mut cluster, args.revision, &options, &mut progress);
-        let outcome = until_interrupted(work).await;
+        let outcome = Box::pin(until_interrupted(work)).await;
         drop(progress);
         finish(&cluster, &options, outcome, args.output).await
     })
