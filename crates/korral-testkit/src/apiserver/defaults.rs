@@ -332,6 +332,24 @@ fn service(object: &mut Value, old: Option<&Value>, ips: &mut ClusterIps) {
         .or_insert_with(|| json!("SingleStack"));
 }
 
+/// A Secret's `stringData` is write-only: the server encodes each value into `data`
+/// (over a key of the same name) and never stores or returns `stringData`.
+fn string_data(secret: &mut Value) {
+    use base64::Engine as _;
+    let Some(Value::Object(strings)) = secret.as_object_mut().and_then(|s| s.remove("stringData"))
+    else {
+        return;
+    };
+    let data = entry(secret, "data", json!({}));
+    if !data.is_object() {
+        *data = json!({});
+    }
+    for (key, value) in strings {
+        let text = value.as_str().unwrap_or_default();
+        data[key.as_str()] = base64::engine::general_purpose::STANDARD.encode(text).into();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,20 +377,3 @@ mod tests {
     }
 }
 
-/// A Secret's `stringData` is write-only: the server encodes each value into `data`
-/// (over a key of the same name) and never stores or returns `stringData`.
-fn string_data(secret: &mut Value) {
-    use base64::Engine as _;
-    let Some(Value::Object(strings)) = secret.as_object_mut().and_then(|s| s.remove("stringData"))
-    else {
-        return;
-    };
-    let data = entry(secret, "data", json!({}));
-    if !data.is_object() {
-        *data = json!({});
-    }
-    for (key, value) in strings {
-        let text = value.as_str().unwrap_or_default();
-        data[key.as_str()] = base64::engine::general_purpose::STANDARD.encode(text).into();
-    }
-}
