@@ -10,7 +10,8 @@ use similar::TextDiff;
 
 use crate::api::Cluster;
 use crate::applyset::{parent_name, set_id, valid_set_name};
-use crate::engine::{DeployOptions, members, prepare, secret};
+use crate::engine::{DeployOptions, Item, api_message, is_conflict, members, prepare, secret};
+use crate::error::Rejection;
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, ObjectId};
 
@@ -51,6 +52,8 @@ pub async fn diff(
     let id = set_id(&options.name, &options.namespace);
     let items = prepare(cluster, manifests, options, &id)?;
     let mut changes = Vec::new();
+    let mut rejected = Vec::new();
+    let mut conflicts = Vec::new();
     for item in &items {
         let live = match &item.resource {
             Some(resource) => {
@@ -75,6 +78,18 @@ pub async fn diff(
                 // A namespace the set creates is not there to dry-run in.
                 Err(Error::Kube(err)) if err.status_code() == Some(404) && live.is_none() => {
                     item.manifest.object.clone()
+                }
+                Err(Error::Kube(err)) if is_conflict(&err) => {
+                    conflicts.push(rejection(item, &err));
+                    continue;
+                }
+                Err(Error::Kube(err))
+                    if err
+                        .status_code()
+                        .is_some_and(|c| (400..500).contains(&c) && c != 401 && c != 403) =>
+                {
+                    rejected.push(rejection(item, &err));
+                    continue;
                 }
                 Err(err) => return Err(err),
             },
@@ -104,35 +119,62 @@ pub async fn diff(
             diff: korral_core::terminal::escape_keep_lines(&text).into_owned(),
         });
     }
-    if let Some(parent) = cluster
+    if !rejected.is_empty() {
+        return Err(Error::Rejected { rejected });
+    }
+    if !conflicts.is_empty() {
+        return Err(Error::Conflict { conflicts });
+    }
+    changes.extend(prunes(cluster, options, &items, &id).await?);
+    Ok(changes)
+}
+
+/// The set's members the manifests no longer hold: what `--prune` would delete.
+async fn prunes(
+    cluster: &Cluster,
+    options: &DeployOptions,
+    items: &[Item],
+    id: &str,
+) -> Result<Vec<Change>> {
+    let Some(parent) = cluster
         .get(
             &secret(),
             Some(&options.namespace),
             &parent_name(&options.name),
         )
         .await?
-    {
-        let keep: BTreeSet<ObjectId> = items.iter().map(|i| i.id.clone()).collect();
-        for object in members(cluster, &parent, &id).await? {
-            let member = ObjectId::of(&object);
-            if keep.contains(&member) {
-                continue;
-            }
-            let path = path_of(&member);
-            let before = yaml(&clean(&object, None, "before"));
-            let text = TextDiff::from_lines(before.as_str(), "")
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("live/{path}"), &format!("deployed/{path}"))
-                .to_string();
-            changes.push(Change {
-                id: member,
-                change: ChangeKind::Prune,
-                diff: korral_core::terminal::escape_keep_lines(&text).into_owned(),
-            });
+    else {
+        return Ok(Vec::new());
+    };
+    let keep: BTreeSet<ObjectId> = items.iter().map(|i| i.id.clone()).collect();
+    let mut changes = Vec::new();
+    for object in members(cluster, &parent, id).await? {
+        let member = ObjectId::of(&object);
+        if keep.contains(&member) {
+            continue;
         }
+        let path = path_of(&member);
+        let before = yaml(&clean(&object, None, "before"));
+        let text = TextDiff::from_lines(before.as_str(), "")
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("live/{path}"), &format!("deployed/{path}"))
+            .to_string();
+        changes.push(Change {
+            id: member,
+            change: ChangeKind::Prune,
+            diff: korral_core::terminal::escape_keep_lines(&text).into_owned(),
+        });
     }
     Ok(changes)
+}
+
+fn rejection(item: &Item, err: &korral_kube::Error) -> Rejection {
+    Rejection {
+        file: item.manifest.source.clone(),
+        object: item.id.to_string(),
+        message: api_message(err),
+    }
 }
 
 /// `apps.Deployment.shop.web`, as kubectl diff names its files.

@@ -122,6 +122,10 @@ pub struct Outcome {
     /// The revision put back after the failure (`--rollback-on-failure`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolled_back_to: Option<u32>,
+    /// The newest revision deployed well before this one: what `korral rollback` would
+    /// put back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_good: Option<u32>,
     /// The revision of a deploy that was interrupted, which this one took over.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub took_over: Option<u32>,
@@ -177,6 +181,8 @@ pub async fn deploy(
     let requests_before = cluster.requests();
     let id = set_id(&options.name, &options.namespace);
     let mut items = prepare(cluster, manifests, options, &id)?;
+    // A bad wave annotation is bad input, found before anything changes.
+    plan(&items.iter().map(|i| i.manifest.clone()).collect::<Vec<_>>())?;
     let history = history(cluster, &options.name, &options.namespace).await?;
     let namespaces_to_create = missing_namespaces(cluster, &items, options).await?;
 
@@ -214,6 +220,11 @@ pub async fn deploy(
     }
 
     outcome.took_over = take_over(cluster, &history, &items, progress).await?;
+    outcome.last_good = history
+        .iter()
+        .rev()
+        .find(|(r, _)| r.status == RevisionStatus::Deployed)
+        .map(|(r, _)| r.number);
     let number = history.last().map_or(1, |(r, _)| r.number + 1);
     outcome.revision = Some(number);
     // The set's own namespace must exist before its records.
@@ -321,6 +332,25 @@ pub async fn deploy(
             logs: Vec::new(),
         }],
     };
+    // A deploy that started while this one ran took the set over: what it records stands.
+    let now_recorded = cluster
+        .get(
+            &secret(),
+            Some(&options.namespace),
+            &revision_name(&options.name, number),
+        )
+        .await?
+        .and_then(|s| from_secret(&s));
+    if let Some(now) = now_recorded
+        && now.status != RevisionStatus::Deploying
+    {
+        return Err(Error::TakenOver {
+            name: options.name.clone(),
+            namespace: options.namespace.clone(),
+            revision: number,
+            status: now.status.to_string(),
+        });
+    }
     if failures.is_empty() {
         succeed(
             cluster,
@@ -372,6 +402,7 @@ impl Outcome {
             deleted: Vec::new(),
             failures: Vec::new(),
             rolled_back_to: None,
+            last_good: None,
             took_over: None,
             requests: 0,
         }
@@ -864,12 +895,12 @@ async fn dry_run(
 }
 
 /// Whether the server refused an apply for fields another manager owns.
-fn is_conflict(err: &korral_kube::Error) -> bool {
+pub(crate) fn is_conflict(err: &korral_kube::Error) -> bool {
     matches!(err, korral_kube::Error::Api { code: 409, message, .. } if message.contains("conflict"))
 }
 
 /// The server's own words from an API error.
-fn api_message(err: &korral_kube::Error) -> String {
+pub(crate) fn api_message(err: &korral_kube::Error) -> String {
     match err {
         korral_kube::Error::Api { message, code, .. } => format!("{message} ({code})"),
         other => other.to_string(),
@@ -1229,6 +1260,7 @@ pub async fn rollback(
             .find(|(r, _)| r.number == n)
             .ok_or(Error::NoRevision {
                 name: options.name.clone(),
+                namespace: options.namespace.clone(),
                 revision: n,
             })?
     } else {
@@ -1250,9 +1282,9 @@ pub async fn rollback(
                 .find(|(r, _)| r.status == RevisionStatus::Deployed)
                 .or_else(|| history.iter().rev().find(|(r, _)| good(r)))
         };
-        found.ok_or(Error::NoRevision {
+        found.ok_or(Error::NoGoodRevision {
             name: options.name.clone(),
-            revision: newest.number.saturating_sub(1),
+            namespace: options.namespace.clone(),
         })?
     };
     let manifests = manifests_of(&chosen.1).map_err(|message| Error::BadRevision {

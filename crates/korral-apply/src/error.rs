@@ -53,12 +53,42 @@ pub enum Error {
     },
 
     /// No such revision of a set.
-    #[error("deployment `{name}` has no revision {revision}; `korral releases {name}` lists them")]
+    #[error(
+        "deployment `{name}` in namespace `{namespace}` has no revision {revision}; `korral releases {name} -n {namespace}` lists them"
+    )]
     NoRevision {
         /// The set's name.
         name: String,
+        /// Its namespace.
+        namespace: String,
         /// The revision asked for.
         revision: u32,
+    },
+
+    /// A rollback with no revision named, and none deployed well before the current.
+    #[error(
+        "deployment `{name}` in namespace `{namespace}` has no earlier revision that deployed successfully to go back to; `korral releases {name} -n {namespace}` lists its revisions, `korral undeploy {name} -n {namespace}` removes it"
+    )]
+    NoGoodRevision {
+        /// The set's name.
+        name: String,
+        /// Its namespace.
+        namespace: String,
+    },
+
+    /// Another deploy of the same set took over while this one ran: its result stands.
+    #[error(
+        "another deploy of `{name}` took over while this one ran (revision {revision} is now `{status}`); its result stands, see `korral releases {name} -n {namespace}`"
+    )]
+    TakenOver {
+        /// The set's name.
+        name: String,
+        /// Its namespace.
+        namespace: String,
+        /// This deploy's revision.
+        revision: u32,
+        /// What the revision says now.
+        status: String,
     },
 
     /// A stored revision could not be read back.

@@ -96,6 +96,7 @@ pub(crate) async fn wait_ready(
         let now = Instant::now();
         let live = read(cluster, members, selector).await?;
         let mut pods_by_namespace: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut sets_by_namespace: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut pending: Vec<(ObjectId, String, Option<PodProblem>)> = Vec::new();
         let mut failures = Vec::new();
         for member in members {
@@ -124,7 +125,26 @@ pub(crate) async fn wait_ready(
                         let pods = pods_in(cluster, &namespace).await?;
                         pods_by_namespace.insert(namespace.clone(), pods);
                     }
-                    pod_problem(object, &pods_by_namespace[&namespace])
+                    let revision = match member.id.kind.as_str() {
+                        // Until its controller has seen the new spec, no pod is of the
+                        // new template yet: none can fail it.
+                        "Deployment" if !observed(object) => {
+                            Some(("pod-template-hash", String::from("(not yet created)")))
+                        }
+                        "Deployment" => {
+                            if !sets_by_namespace.contains_key(&namespace) {
+                                let sets = replica_sets_in(cluster, &namespace).await?;
+                                sets_by_namespace.insert(namespace.clone(), sets);
+                            }
+                            current_template(object, &sets_by_namespace[&namespace])
+                        }
+                        "StatefulSet" => object
+                            .pointer("/status/updateRevision")
+                            .and_then(Value::as_str)
+                            .map(|r| ("controller-revision-hash", r.to_owned())),
+                        _ => None,
+                    };
+                    pod_problem(object, &pods_by_namespace[&namespace], revision.as_ref())
                 }
                 _ => None,
             };
@@ -291,8 +311,63 @@ async fn pods_in(cluster: &Cluster, namespace: &str) -> Result<Vec<Value>> {
     cluster.list(&pod, Some(namespace), "").await
 }
 
-/// The worst problem among the pods a workload (or a pod) runs.
-fn pod_problem(object: &Value, pods: &[Value]) -> Option<PodProblem> {
+/// Whether a workload's controller has seen its current spec.
+fn observed(object: &Value) -> bool {
+    let generation = object
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64);
+    let observed = object
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64);
+    generation.is_none() || observed >= generation
+}
+
+async fn replica_sets_in(cluster: &Cluster, namespace: &str) -> Result<Vec<Value>> {
+    let sets = Resource::new("apps/v1", "ReplicaSet", "replicasets", true);
+    cluster.list(&sets, Some(namespace), "").await
+}
+
+/// The label that marks a Deployment's pods of its current template: the
+/// `pod-template-hash` of the ReplicaSet it owns at its own revision
+/// (`deployment.kubernetes.io/revision`). The old template's pods, crashing or not, are
+/// what the rollout replaces: they do not fail it.
+fn current_template(deployment: &Value, sets: &[Value]) -> Option<(&'static str, String)> {
+    const REVISION: &str = "deployment.kubernetes.io/revision";
+    let uid = deployment
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)?;
+    let revision = deployment
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(REVISION))
+        .and_then(Value::as_str)?;
+    sets.iter()
+        .filter(|set| {
+            set.pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|owners| {
+                    owners
+                        .iter()
+                        .any(|o| o.get("uid").and_then(Value::as_str) == Some(uid))
+                })
+        })
+        .find(|set| {
+            set.pointer("/metadata/annotations")
+                .and_then(|a| a.get(REVISION))
+                .and_then(Value::as_str)
+                == Some(revision)
+        })
+        .and_then(|set| set.pointer("/metadata/labels/pod-template-hash"))
+        .and_then(Value::as_str)
+        .map(|hash| ("pod-template-hash", hash.to_owned()))
+}
+
+/// The worst problem among the pods a workload (or a pod) runs; with `current`, only
+/// among its pods of the current template (a label and its value).
+fn pod_problem(
+    object: &Value,
+    pods: &[Value],
+    current: Option<&(&str, String)>,
+) -> Option<PodProblem> {
     let kind = object
         .get("kind")
         .and_then(Value::as_str)
@@ -316,6 +391,10 @@ fn pod_problem(object: &Value, pods: &[Value]) -> Option<PodProblem> {
                 selector
                     .iter()
                     .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+                    && current.is_none_or(|(key, value)| {
+                        labels.and_then(|l| l.get(*key)).and_then(Value::as_str)
+                            == Some(value.as_str())
+                    })
             })
             .collect()
     };

@@ -76,6 +76,30 @@ fn extract_bundle(path: &Path, args: &ManifestArgs, into: &Path) -> anyhow::Resu
             }
             Ok(())
         }
+        Err(korral_bundle::Error::Verification(report)) => {
+            // Why, as `korral bundle verify` says it (the bundle's words escaped).
+            let mut why = vec![format!("signature: {}", report.signature.describe())];
+            if args.require_signature {
+                why.push(
+                    "a signature by a trusted key is required (--require-signature)".to_owned(),
+                );
+            }
+            why.extend(report.structure.iter().map(|p| format!("structure: {p}")));
+            why.extend(
+                report
+                    .problems
+                    .iter()
+                    .take(20)
+                    .map(|p| format!("entry: {p}")),
+            );
+            let why: Vec<String> = why.iter().map(|w| format!("  {}", escape(w))).collect();
+            Err(InputError(anyhow!(
+                "bundle {} failed verification; nothing was deployed:\n{}",
+                escape(&shown),
+                why.join("\n")
+            ))
+            .into())
+        }
         Err(err) => Err(InputError(anyhow!(
             "bundle {}: {}; nothing was deployed",
             escape(&shown),
@@ -146,7 +170,8 @@ fn engine_error(err: ApplyError) -> anyhow::Error {
         | ApplyError::Manifest { .. }
         | ApplyError::BadName(_)
         | ApplyError::NoSet { .. }
-        | ApplyError::NoRevision { .. } => InputError(err.into()).into(),
+        | ApplyError::NoRevision { .. }
+        | ApplyError::NoGoodRevision { .. } => InputError(err.into()).into(),
         other => other.into(),
     }
 }
@@ -379,11 +404,15 @@ fn write_outcome(outcome: &Outcome, out: &mut dyn std::io::Write) -> anyhow::Res
                     writeln!(out, "    | {}", escape(line))?;
                 }
             }
-            match outcome.rolled_back_to {
-                Some(good) => writeln!(out, "rolled back to revision {good}")?,
-                None => writeln!(
+            match (outcome.rolled_back_to, outcome.last_good) {
+                (Some(good), _) => writeln!(out, "rolled back to revision {good}")?,
+                (None, Some(good)) => writeln!(
                     out,
-                    "`korral rollback {name} -n {namespace}` puts the last good revision back"
+                    "`korral rollback {name} -n {namespace}` puts revision {good}, the last good one, back"
+                )?,
+                (None, None) => writeln!(
+                    out,
+                    "no earlier revision deployed well; fix the manifests and deploy again, or `korral undeploy {name} -n {namespace}`"
                 )?,
             }
         }
@@ -396,9 +425,10 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     runtime.block_on(async {
         let (cluster, namespace) = connect(&args.cluster).await?;
         let manifests = manifests(&args.manifests, &namespace)?;
+        // As kubectl diff: 1 means differences, so any error is 2.
         let changes = korral_apply::diff(&cluster, manifests, &options(&args.name, &namespace))
             .await
-            .map_err(engine_error)?;
+            .map_err(|err| anyhow::Error::from(InputError(err.into())))?;
         Printer::new(None).emit(|out| match args.output {
             ReportFormat::Json => Printer::data(out, &changes, false),
             ReportFormat::Yaml => Printer::data(out, &changes, true),

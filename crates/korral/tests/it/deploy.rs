@@ -84,6 +84,13 @@ spec:
 
 impl Cluster {
     fn start() -> Self {
+        Self::start_with(Controllers {
+            tick: Duration::from_millis(20),
+            ..Controllers::default()
+        })
+    }
+
+    fn start_with(controllers: Controllers) -> Self {
         let seed = ObjectSet::from_objects(
             vec![
                 korral_core::Object::from_json(
@@ -99,10 +106,7 @@ impl Cluster {
             Vec::new(),
         );
         let options = ServerOptions {
-            controllers: Some(Controllers {
-                tick: Duration::from_millis(20),
-                ..Controllers::default()
-            }),
+            controllers: Some(controllers),
             ..ServerOptions::default()
         };
         let server = ApiServer::spawn(&seed, options).unwrap();
@@ -830,4 +834,125 @@ fn a_bundle_is_verified_before_its_manifests_are_deployed() {
     assert_eq!(cluster.image(), "nginx:1.27");
     // The bundle's own manifest is not deployed.
     assert!(!stderr(&output).contains("Bundle"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_fix_is_judged_by_its_own_pods_not_the_crashing_ones_it_replaces() {
+    // The fix takes 3 s to be ready: the deploy looks at the pods several times
+    // meanwhile, each time seeing the old template's crash-looping ones.
+    let cluster = Cluster::start_with(Controllers {
+        tick: Duration::from_millis(20),
+        slow_ticks: 150,
+        ..Controllers::default()
+    });
+    cluster.write_app(&app("nginx:crash", false));
+    let output = cluster.deploy(&["--failure-grace", "1s"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("CrashLoopBackOff"),
+        "{}",
+        stdout(&output)
+    );
+    // No earlier good revision: the hint says so rather than offering a rollback.
+    assert!(
+        stdout(&output).contains("no earlier revision deployed well"),
+        "{}",
+        stdout(&output)
+    );
+    let output = cluster
+        .korral()
+        .args(["rollback", "shop", "-n", "shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no earlier revision that deployed successfully"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The fix is slow to become ready, longer than the grace; the crashing pods of the
+    // old template must not fail it.
+    cluster.write_app(&app("nginx:slow", false));
+    let output = cluster.deploy(&["--failure-grace", "200ms"]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_eq!(cluster.image(), "nginx:slow");
+}
+
+#[test]
+fn a_deploy_overtaken_by_another_does_not_claim_success() {
+    let cluster = Cluster::start();
+    cluster.write_app(&app("nginx:1.27", false));
+    assert!(cluster.deploy(&[]).status.success());
+    cluster.write_app(&app("nginx:unschedulable", false));
+    let stuck = start_stuck_deploy(&cluster, 2);
+    cluster.write_app(&app("nginx:1.28", false));
+    let output = cluster.deploy(&[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // The first sees the rollout finish (with the second's template), but its revision
+    // was taken over: it says so and fails.
+    let first = stuck.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("took over while this one ran (revision 2 is now `interrupted`)"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(
+        label(&cluster.revision(2).unwrap(), "deploy.korral.dev/status"),
+        Some("interrupted")
+    );
+    assert_eq!(
+        label(&cluster.revision(3).unwrap(), "deploy.korral.dev/status"),
+        Some("deployed")
+    );
+}
+
+#[test]
+fn a_bad_wave_and_a_rejected_diff_are_bad_input_and_change_nothing() {
+    let cluster = Cluster::start();
+    let text = app("nginx:1.27", false).replace(
+        "metadata: {name: web-config}",
+        "metadata: {name: web-config, annotations: {deploy.korral.dev/wave: after-web}}",
+    );
+    cluster.write_app(&text);
+    let output = cluster.deploy(&[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`after-web`, not a whole number"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        cluster.get("v1", "Namespace", None, "shop").is_none(),
+        "nothing was applied"
+    );
+    assert!(cluster.revision(1).is_none(), "no revision was recorded");
+
+    cluster.write_app(&app("nginx:1.27", false));
+    assert!(cluster.deploy(&[]).status.success());
+    cluster.write_app(&app("nginx:1.27", false).replace("replicas: 2", "replicas: \"two\""));
+    let output = cluster
+        .korral()
+        .args(["diff", "shop", "-n", "shop", "-f"])
+        .arg(cluster.app_dir())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "errors are 2, differences 1: {}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("app.yaml:"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot unmarshal string"),
+        "{}",
+        stderr(&output)
+    );
 }
