@@ -362,8 +362,10 @@ fn write_status(
     group: &str,
     kind: &str,
     object: &Value,
-    status: Value,
+    mut status: Value,
 ) {
+    // Stored objects hold no nulls (see `defaults::drop_nulls`): compare like with like.
+    super::defaults::drop_nulls(&mut status);
     if object.get("status") == Some(&status) {
         return;
     }
@@ -384,7 +386,8 @@ fn write_status(
 }
 
 /// Writes an object whole as `manager` (its spec or metadata), when it changed.
-fn write(store: &mut Store, manager: &str, group: &str, kind: &str, old: &Value, new: Value) {
+fn write(store: &mut Store, manager: &str, group: &str, kind: &str, old: &Value, mut new: Value) {
+    super::defaults::drop_nulls(&mut new);
     if *old == new {
         return;
     }

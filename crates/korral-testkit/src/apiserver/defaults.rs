@@ -42,6 +42,9 @@ pub(crate) fn apply(
     old: Option<&Value>,
     ips: &mut ClusterIps,
 ) {
+    // A real server decodes into typed structs (and prunes custom resources by their
+    // schema): a field written as null is simply absent, never stored as null.
+    drop_nulls(object);
     if !t.builtin || !object.is_object() {
         return;
     }
@@ -346,13 +349,39 @@ fn string_data(secret: &mut Value) {
     }
     for (key, value) in strings {
         let text = value.as_str().unwrap_or_default();
-        data[key.as_str()] = base64::engine::general_purpose::STANDARD.encode(text).into();
+        data[key.as_str()] = base64::engine::general_purpose::STANDARD
+            .encode(text)
+            .into();
+    }
+}
+
+/// Removes every null member of every mapping, at any depth (list items stay: a
+/// null item is an error a real server reports, not a field to drop).
+pub(crate) fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_fields_are_absent_as_a_real_server_stores_them() {
+        let mut object = json!({"data": null, "metadata": {"annotations": null, "name": "a"},
+            "spec": {"items": [{"x": null, "y": 1}]}});
+        drop_nulls(&mut object);
+        assert_eq!(
+            object,
+            json!({"metadata": {"name": "a"}, "spec": {"items": [{"y": 1}]}})
+        );
+    }
 
     #[test]
     fn a_secrets_string_data_is_stored_encoded_in_data() {
@@ -376,4 +405,3 @@ mod tests {
         assert_eq!(image_tag("nginx@sha256:abc"), "");
     }
 }
-

@@ -956,3 +956,26 @@ fn a_bad_wave_and_a_rejected_diff_are_bad_input_and_change_nothing() {
         stderr(&output)
     );
 }
+
+#[test]
+fn empty_fields_as_charts_render_them_deploy_and_diff_clean() {
+    // `data:` and `annotations:` with nothing after them, as Helm renders empty values
+    // (ingress-nginx's install manifest has both); a second deploy changes nothing.
+    let cluster = Cluster::start();
+    cluster.write_app(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: controller\n  annotations:\ndata:\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n  name: web\nspec:\n  type: NodePort\n  ports:\n    - port: 80\n      targetPort: http\n",
+    );
+    let output = cluster.deploy(&[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let diff = cluster
+        .korral()
+        .args(["diff", "shop", "-n", "shop", "-f"])
+        .arg(cluster.app_dir())
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
+    let config = cluster.get("v1", "ConfigMap", Some("shop"), "controller").unwrap();
+    assert_eq!(config.get("data"), None, "{config:#}");
+}
