@@ -677,6 +677,14 @@ pub(crate) fn prepare(
             });
             continue;
         }
+        if is_record(&manifest) {
+            rejected.push(Rejection {
+                file: manifest.source.clone(),
+                object: manifest.id().to_string(),
+                message: "this name is korral's own record of a deployment (`korral.set.v1.*`, `korral.rev.v1.*`); a manifest may not write it: rename the Secret".to_owned(),
+            });
+            continue;
+        }
         let resource = cluster.resource(manifest.api_version(), manifest.kind());
         let scope = resource.as_ref().map(|r| r.namespaced).or_else(|| {
             defined
@@ -754,6 +762,15 @@ pub(crate) fn prepare(
     } else {
         Err(Error::Rejected { rejected })
     }
+}
+
+/// Whether a manifest would write over korral's records of a set (its parent or a
+/// revision): manifests from elsewhere must not forge or erase history.
+fn is_record(manifest: &Manifest) -> bool {
+    manifest.group().is_empty()
+        && manifest.kind() == "Secret"
+        && (manifest.name().starts_with("korral.set.v1.")
+            || manifest.name().starts_with("korral.rev.v1."))
 }
 
 /// Namespaces members live in that the server does not have: those the set creates

@@ -976,6 +976,8 @@ fn empty_fields_as_charts_render_them_deploy_and_diff_clean() {
         .output()
         .unwrap();
     assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
-    let config = cluster.get("v1", "ConfigMap", Some("shop"), "controller").unwrap();
+    let config = cluster
+        .get("v1", "ConfigMap", Some("shop"), "controller")
+        .unwrap();
     assert_eq!(config.get("data"), None, "{config:#}");
 }
