@@ -584,6 +584,7 @@ async fn fail(
         "",
     )
     .await?;
+    trim(cluster, options, number).await?;
     outcome.result = DeployResult::Failed;
     let good = history
         .iter()
@@ -1140,12 +1141,19 @@ pub async fn revisions(cluster: &Cluster, name: &str, namespace: &str) -> Result
         .collect())
 }
 
-/// Keeps the newest `options.keep` revisions (and always `current`).
+/// Keeps the newest `options.keep` revisions, and always `current` and the newest
+/// deployed one.
 async fn trim(cluster: &Cluster, options: &DeployOptions, current: u32) -> Result<()> {
     let all = history(cluster, &options.name, &options.namespace).await?;
+    // The newest deployed revision is what a rollback puts back: never trimmed.
+    let good = all
+        .iter()
+        .rev()
+        .find(|(r, _)| r.status == RevisionStatus::Deployed)
+        .map(|(r, _)| r.number);
     let excess = all.len().saturating_sub(options.keep.max(1));
     for (revision, _) in all.iter().take(excess) {
-        if revision.number != current {
+        if revision.number != current && Some(revision.number) != good {
             cluster
                 .delete(
                     &secret(),

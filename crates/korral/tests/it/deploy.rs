@@ -981,3 +981,28 @@ fn empty_fields_as_charts_render_them_deploy_and_diff_clean() {
         .unwrap();
     assert_eq!(config.get("data"), None, "{config:#}");
 }
+
+#[test]
+fn history_is_trimmed_but_the_last_good_revision_stays() {
+    let cluster = Cluster::start();
+    cluster.write_app(&app("nginx:1.27", false));
+    assert!(cluster.deploy(&[]).status.success());
+    cluster.write_app(&app("nginx:missing", false));
+    for _ in 0..3 {
+        let output = cluster.deploy(&["--failure-grace", "300ms", "--history-max", "2"]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    }
+    assert!(
+        cluster.revision(1).is_some(),
+        "the last good revision is kept for rollback"
+    );
+    assert!(cluster.revision(2).is_none(), "older failures are trimmed");
+    assert!(cluster.revision(3).is_some() && cluster.revision(4).is_some());
+    let output = cluster
+        .korral()
+        .args(["rollback", "shop", "-n", "shop"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(cluster.image(), "nginx:1.27");
+}
