@@ -111,9 +111,10 @@ pub fn plan(manifests: &[Manifest]) -> Result<Vec<Wave>> {
         .collect())
 }
 
-/// The relations after which the source needs the target to exist first: a pod template
-/// and what it mounts or runs as, a binding and its role, an autoscaler and what it
-/// scales, a route and its backend. (Selections need nothing: a Service may come first.)
+/// The relations that order two objects: a pod template after what it mounts or runs
+/// as, a binding after its role, an autoscaler after what it scales, a route after its
+/// backend, an owned object after its owner. (Selections need nothing: a Service may
+/// come first.)
 fn needs(relation: Relation) -> bool {
     matches!(
         relation,
@@ -168,7 +169,12 @@ fn levels(manifests: &[Manifest], waves: &[i64]) -> Vec<u32> {
         .edges()
         .iter()
         .filter(|e| needs(e.relation))
-        .map(|e| (manifest_of(e.source), manifest_of(e.target)))
+        // An owner comes before what it owns; otherwise the one that names comes after
+        // the one named.
+        .map(|e| match e.relation {
+            Relation::Owns => (manifest_of(e.target), manifest_of(e.source)),
+            _ => (manifest_of(e.source), manifest_of(e.target)),
+        })
         .filter(|&(from, to)| from != to && waves[from] == waves[to])
         .collect();
     for _ in 0..manifests.len().min(64) {
@@ -381,6 +387,19 @@ mod tests {
         let err = plan(&manifests).unwrap_err().to_string();
         assert!(err.starts_with("config.yaml:1:"), "{err}");
         assert!(err.contains("`first`, not a whole number"), "{err}");
+    }
+
+    #[test]
+    fn an_owned_object_comes_after_its_owner() {
+        // A ConfigMap owned by a custom resource (rank: last) must still follow it.
+        let mut owned = manifest("v1", "ConfigMap", "owned", json!({}));
+        owned.object["metadata"]["ownerReferences"] = json!([{"apiVersion": "example.com/v1",
+            "kind": "Widget", "name": "owner", "uid": "u-1", "controller": true}]);
+        let mut owner = manifest("example.com/v1", "Widget", "owner", json!({}));
+        owner.object["metadata"]["uid"] = json!("u-1");
+        let manifests = vec![owned, owner];
+        let phases = names(&manifests, &plan(&manifests).unwrap()).remove(0);
+        assert_eq!(phases, [vec!["owner"], vec!["owned"]]);
     }
 
     #[test]
