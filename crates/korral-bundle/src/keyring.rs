@@ -11,11 +11,14 @@ use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 
 use pgp::composed::{
-    ArmorOptions, Deserializable, DetachedSignature, KeyType, PublicOrSecret,
-    SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey,
+    ArmorOptions, Deserializable, DetachedSignature, EncryptionCaps, KeyType, Message,
+    MessageBuilder, PublicOrSecret, SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey,
+    SubkeyParamsBuilder,
 };
+use pgp::crypto::ecc_curve::ECCCurve;
 use pgp::crypto::hash::HashAlgorithm as PgpHash;
 use pgp::crypto::public_key::PublicKeyAlgorithm;
+use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::Signature;
 use pgp::ser::Serialize as _;
 use pgp::types::{KeyDetails, Password, Timestamp, VerifyingKey};
@@ -259,19 +262,30 @@ impl Keyring {
         }
     }
 
-    /// Makes a key that can certify and sign, stores it, and trusts it (it is yours).
+    /// Makes a key that can certify and sign, with a subkey that can encrypt (for
+    /// encrypted backups), stores it, and trusts it (it is yours).
     pub fn generate(&self, options: &GenerateOptions) -> Result<KeyInfo> {
-        let key_type = match options.algorithm {
-            KeyAlgorithm::Ed25519 => KeyType::Ed25519Legacy,
+        let (key_type, encryption_type) = match options.algorithm {
+            // Curve25519 ECDH beside an Ed25519 primary, as gpg's default key is.
+            KeyAlgorithm::Ed25519 => (
+                KeyType::Ed25519Legacy,
+                KeyType::ECDH(ECCCurve::Curve25519Legacy),
+            ),
             KeyAlgorithm::Rsa(bits) => {
                 if !matches!(bits, 2048 | 3072 | 4096) {
                     return Err(Error::Key(format!(
                         "RSA keys have 2048, 3072 or 4096 bits, not {bits}"
                     )));
                 }
-                KeyType::Rsa(bits)
+                (KeyType::Rsa(bits), KeyType::Rsa(bits))
             }
         };
+        let subkey = SubkeyParamsBuilder::default()
+            .key_type(encryption_type)
+            .can_encrypt(EncryptionCaps::All)
+            .passphrase(options.passphrase.clone())
+            .build()
+            .map_err(|err| Error::Key(format!("cannot generate the key: {err}")))?;
         let mut params = SecretKeyParamsBuilder::default();
         params
             .key_type(key_type)
@@ -279,6 +293,7 @@ impl Keyring {
             .can_sign(true)
             .primary_user_id(options.user_id.clone())
             .preferred_hash_algorithms([PgpHash::Sha256, PgpHash::Sha512].into_iter().collect())
+            .subkey(subkey)
             .passphrase(options.passphrase.clone());
         let params = params
             .build()
@@ -515,6 +530,188 @@ impl Keyring {
     }
 }
 
+impl Keyring {
+    /// Encrypts `data` to every key `recipients` names (a fingerprint, key id or part
+    /// of a user id, as [`Keyring::find`] takes them): an ASCII-armoured OpenPGP message
+    /// (SEIPD v1, AES-256) that any one of their secret keys decrypts, gpg's included.
+    /// Each key is used through its encryption subkey (or its primary key, when that
+    /// may encrypt); a key that has neither, or that expired or was revoked, is an error.
+    pub fn encrypt(&self, data: &[u8], recipients: &[String]) -> Result<String> {
+        self.recipients(recipients)?.encrypt(data)
+    }
+
+    /// The public keys `recipients` name, each checked that it can encrypt: resolve
+    /// them once, then [`Recipients::encrypt`] each of many messages.
+    pub fn recipients(&self, recipients: &[String]) -> Result<Recipients> {
+        if recipients.is_empty() {
+            return Err(Error::Key("no recipient to encrypt to".into()));
+        }
+        let mut keys = Vec::with_capacity(recipients.len());
+        for query in recipients {
+            let info = self.find(query)?;
+            if info.revoked || info.expired {
+                return Err(Error::Key(format!(
+                    "`{query}` ({}) has {}; encrypt to a current key",
+                    info.key_id,
+                    if info.revoked {
+                        "been revoked"
+                    } else {
+                        "expired"
+                    }
+                )));
+            }
+            let key = self.public_key(&info.fingerprint)?;
+            if encryption_target(&key).is_none() {
+                return Err(Error::Key(format!(
+                    "`{query}` ({}) has no key that may encrypt; generate a new key with `korral keys generate`, or import one with an encryption subkey",
+                    info.key_id
+                )));
+            }
+            keys.push(key);
+        }
+        Ok(Recipients { keys })
+    }
+
+    /// Decrypts an ASCII-armoured (or binary) OpenPGP message with whichever secret key
+    /// in the keyring it was encrypted to; `passphrase` unlocks a protected key (empty
+    /// for one without).
+    pub fn decrypt(&self, armoured: &[u8], passphrase: &str) -> Result<Vec<u8>> {
+        let message = if armoured.trim_ascii_start().starts_with(b"-----") {
+            Message::from_armor(BufReader::new(Cursor::new(armoured.to_vec()))).map(|(m, _)| m)
+        } else {
+            Message::from_bytes(BufReader::new(Cursor::new(armoured.to_vec())))
+        }
+        .map_err(|err| Error::Key(format!("not an OpenPGP message: {err}")))?;
+        let secrets = self.secret_keys()?;
+        if secrets.is_empty() {
+            return Err(Error::Key(format!(
+                "there is no secret key in `{}` to decrypt with; import the key the data was encrypted to with `korral keys import`",
+                self.dir.display()
+            )));
+        }
+        let password = Password::from(passphrase);
+        let unprotected = Password::empty();
+        let message = message
+            .decrypt_with_keys(vec![&password, &unprotected], secrets.iter().collect())
+            .map_err(|err| {
+                Error::Key(format!(
+                    "cannot decrypt: {err}; the data was encrypted to a key whose secret part is not in the keyring, or the passphrase is wrong"
+                ))
+            })?;
+        let mut message = if message.is_compressed() {
+            message
+                .decompress()
+                .map_err(|err| Error::Key(format!("cannot decompress: {err}")))?
+        } else {
+            message
+        };
+        message
+            .as_data_vec()
+            .map_err(|err| Error::Key(format!("cannot decrypt: {err}")))
+    }
+
+    fn secret_keys(&self) -> Result<Vec<SignedSecretKey>> {
+        let dir = self.secret_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(Error::keyring(&dir, err)),
+        };
+        let mut keys = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|err| Error::keyring(&dir, err))?.path();
+            if path.extension().is_none_or(|e| e != "asc") {
+                continue;
+            }
+            let data = fs::read(&path).map_err(|err| Error::keyring(&path, err))?;
+            if let Ok((key, _)) = SignedSecretKey::from_armor_single(Cursor::new(data)) {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// The keys to encrypt to, from [`Keyring::recipients`].
+#[derive(Debug, Clone)]
+pub struct Recipients {
+    keys: Vec<SignedPublicKey>,
+}
+
+impl Recipients {
+    /// The primary keys' fingerprints (uppercase hex), in the order given.
+    pub fn fingerprints(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|key| fingerprint_of(&key.primary_key))
+            .collect()
+    }
+
+    /// `data` as an ASCII-armoured OpenPGP message to every recipient (see
+    /// [`Keyring::encrypt`]).
+    pub fn encrypt(&self, data: &[u8]) -> Result<String> {
+        encrypt_to(data, &self.keys)
+    }
+}
+
+fn encrypt_to(data: &[u8], keys: &[SignedPublicKey]) -> Result<String> {
+    let mut rng = rand::thread_rng();
+    let mut builder = MessageBuilder::from_bytes("", data.to_vec())
+        .seipd_v1(&mut rng, SymmetricKeyAlgorithm::AES256);
+    for key in keys {
+        let fingerprint = fingerprint_of(&key.primary_key);
+        let result = match encryption_target(key) {
+            Some(Component::Subkey(index)) => {
+                builder.encrypt_to_key(&mut rng, &key.public_subkeys[index].key)
+            }
+            Some(Component::Primary) => builder.encrypt_to_key(&mut rng, &key.primary_key),
+            None => {
+                return Err(Error::Key(format!(
+                    "`{fingerprint}` has no key that may encrypt"
+                )));
+            }
+        };
+        result.map_err(|err| Error::Key(format!("cannot encrypt to `{fingerprint}`: {err}")))?;
+    }
+    builder
+        .to_armored_string(&mut rng, ArmorOptions::default())
+        .map_err(|err| Error::Key(format!("cannot encrypt: {err}")))
+}
+
+/// The part of `key` to encrypt to: the newest subkey whose flags allow encryption,
+/// else the primary key when its flags do (an RSA key made by some tools).
+fn encryption_target(key: &SignedPublicKey) -> Option<Component> {
+    fn encrypts<'a>(mut sigs: impl Iterator<Item = &'a Signature>) -> bool {
+        sigs.any(|s| s.key_flags().encrypt_comms() || s.key_flags().encrypt_storage())
+    }
+    let now = Timestamp::now().as_secs();
+    let subkey = key
+        .public_subkeys
+        .iter()
+        .enumerate()
+        .filter(|(_, sub)| encrypts(sub.signatures.iter()))
+        .filter(|(_, sub)| {
+            // A subkey whose binding says it has expired is passed over.
+            !sub.signatures.iter().any(|s| {
+                s.key_expiration_time().is_some_and(|valid| {
+                    valid.as_secs() > 0
+                        && sub
+                            .key
+                            .created_at()
+                            .as_secs()
+                            .saturating_add(valid.as_secs())
+                            < now
+                })
+            })
+        })
+        .max_by_key(|(_, sub)| sub.key.created_at().as_secs())
+        .map(|(index, _)| Component::Subkey(index));
+    subkey.or_else(|| {
+        encrypts(key.details.users.iter().flat_map(|u| u.signatures.iter()))
+            .then_some(Component::Primary)
+    })
+}
+
 /// Signs with a secret key.
 pub(crate) fn sign_detached(
     key: &SignedSecretKey,
@@ -724,4 +921,80 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     file.persist(path)
         .map_err(|err| Error::io(path, err.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyring(user_id: &str, passphrase: Option<&str>) -> (tempfile::TempDir, Keyring, KeyInfo) {
+        let dir = tempfile::tempdir().unwrap();
+        let keyring = Keyring::open(dir.path().join("keyring"));
+        let key = keyring
+            .generate(&GenerateOptions {
+                user_id: user_id.to_owned(),
+                algorithm: KeyAlgorithm::Ed25519,
+                passphrase: passphrase.map(str::to_owned),
+            })
+            .unwrap();
+        (dir, keyring, key)
+    }
+
+    #[test]
+    fn data_encrypted_to_a_generated_key_decrypts_with_its_passphrase_only() {
+        let (_dir, keyring, key) = keyring("Ops <ops@example.com>", Some("s3cret"));
+        let armoured = keyring
+            .encrypt(b"password: hunter2", &[key.fingerprint.clone()])
+            .unwrap();
+        assert!(
+            armoured.starts_with("-----BEGIN PGP MESSAGE-----"),
+            "{armoured}"
+        );
+        assert!(!armoured.contains("hunter2"));
+        let plain = keyring.decrypt(armoured.as_bytes(), "s3cret").unwrap();
+        assert_eq!(plain, b"password: hunter2");
+        assert!(keyring.decrypt(armoured.as_bytes(), "wrong").is_err());
+    }
+
+    #[test]
+    fn a_message_to_two_keys_decrypts_with_either() {
+        let (_a, first, first_key) = keyring("A <a@example.com>", None);
+        let (_b, second, second_key) = keyring("B <b@example.com>", None);
+        // The first keyring learns the second's public key.
+        first
+            .import(
+                second
+                    .export_public(&second_key.fingerprint)
+                    .unwrap()
+                    .as_bytes(),
+            )
+            .unwrap();
+        let recipients = first
+            .recipients(&["a@example.com".into(), "b@example.com".into()])
+            .unwrap();
+        assert_eq!(
+            recipients.fingerprints(),
+            [
+                first_key.fingerprint.clone(),
+                second_key.fingerprint.clone()
+            ]
+        );
+        let armoured = recipients.encrypt(b"data").unwrap();
+        assert_eq!(first.decrypt(armoured.as_bytes(), "").unwrap(), b"data");
+        assert_eq!(second.decrypt(armoured.as_bytes(), "").unwrap(), b"data");
+        let (_c, third, _) = keyring("C <c@example.com>", None);
+        assert!(third.decrypt(armoured.as_bytes(), "").is_err());
+    }
+
+    #[test]
+    fn no_recipient_or_an_unknown_one_is_an_error() {
+        let (_dir, keyring, _) = keyring("Ops <ops@example.com>", None);
+        assert!(keyring.encrypt(b"x", &[]).is_err());
+        assert!(
+            keyring
+                .encrypt(b"x", &["nobody@example.com".into()])
+                .is_err()
+        );
+        assert!(keyring.decrypt(b"not a message", "").is_err());
+    }
 }

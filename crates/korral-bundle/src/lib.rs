@@ -15,7 +15,8 @@
 //!   renamed into place only when everything verified; it refuses anything that could
 //!   escape it, symlinks judged by where they lead through the links before them.
 //! - [`inspect`] reads the manifest without hashing the payload.
-//! - [`Keyring`] keeps public and secret keys (Ed25519 and RSA), and which are trusted.
+//! - [`Keyring`] keeps public and secret keys (Ed25519 and RSA), and which are trusted;
+//!   it encrypts data to keys ([`Keyring::encrypt`], [`Recipients`]) and decrypts it.
 //!
 //! ```no_run
 //! use korral_bundle::{Keyring, Limits, verify};
@@ -42,7 +43,7 @@ pub use digest::{Digests, HashAlgorithm};
 pub use error::{Error, Result};
 pub use extract::{ExtractOptions, extract, extract_stream};
 pub use keyring::{
-    GenerateOptions, KeyAlgorithm, KeyInfo, Keyring, SignatureCheck, format_fingerprint,
+    GenerateOptions, KeyAlgorithm, KeyInfo, Keyring, Recipients, SignatureCheck, format_fingerprint,
 };
 pub use manifest::{API_VERSION, Entry, EntryType, KIND, MANIFEST, Manifest, Metadata, SIGNATURE};
 pub use progress::{NoProgress, Progress};
