@@ -103,6 +103,19 @@ impl Cluster {
         dry_run: bool,
         force: bool,
     ) -> Result<(Value, Applied)> {
+        self.apply_as(resource, object, dry_run, force, FIELD_MANAGER)
+            .await
+    }
+
+    /// [`Cluster::apply`] as another field manager.
+    pub async fn apply_as(
+        &self,
+        resource: &Resource,
+        object: &Value,
+        dry_run: bool,
+        force: bool,
+        field_manager: &str,
+    ) -> Result<(Value, Applied)> {
         let namespace = object
             .pointer("/metadata/namespace")
             .and_then(Value::as_str)
@@ -112,9 +125,10 @@ impl Cluster {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let mut path = format!(
-            "{}/{}?fieldManager={FIELD_MANAGER}",
+            "{}/{}?fieldManager={}",
             resource.path(namespace),
-            encode(name)
+            encode(name),
+            encode(field_manager)
         );
         if force {
             path.push_str("&force=true");
@@ -147,6 +161,43 @@ impl Cluster {
             Applied::Configured
         };
         Ok((value, applied))
+    }
+
+    /// Creates an object (`POST`); an object that exists is a 409 error. Returns it as
+    /// the server has it (or would, with `dry_run`).
+    pub async fn create(
+        &self,
+        resource: &Resource,
+        object: &Value,
+        dry_run: bool,
+        field_manager: &str,
+    ) -> Result<Value> {
+        let namespace = object
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .filter(|_| resource.namespaced);
+        let mut path = format!(
+            "{}?fieldManager={}",
+            resource.path(namespace),
+            encode(field_manager)
+        );
+        if dry_run {
+            path.push_str("&dryRun=All");
+        }
+        let request = Request::post(path)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, "application/json")
+            .body(serde_json::to_vec(object).unwrap_or_default())
+            .unwrap_or_default();
+        self.count();
+        let (_, text) = self
+            .client
+            .send(request, "create", &resource.plural, namespace)
+            .await?;
+        serde_json::from_str(&text).map_err(|e| Error::Manifest {
+            file: String::new(),
+            message: format!("the server's answer to a create is not JSON: {e}"),
+        })
     }
 
     /// An object, or `None` when it is not there.

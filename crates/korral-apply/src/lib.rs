@@ -35,6 +35,7 @@ mod error;
 mod manifest;
 mod order;
 mod progress;
+mod put;
 mod revision;
 mod wait;
 
@@ -52,5 +53,6 @@ pub use error::{Error, Rejection, Result};
 pub use manifest::{Manifest, ObjectId, group_kind};
 pub use order::{WAVE_ANNOTATION, Wave, delete_order, kind_rank, plan};
 pub use progress::{Event, Progress, Quiet};
+pub use put::{Existing, Put, PutOptions, PutResult, put_all};
 pub use revision::{Revision, RevisionStatus, digest, from_secret, revision_name};
 pub use wait::Failure;
