@@ -395,9 +395,9 @@ mod tests {
         let mut owned = manifest("v1", "ConfigMap", "owned", json!({}));
         owned.object["metadata"]["ownerReferences"] = json!([{"apiVersion": "example.com/v1",
             "kind": "Widget", "name": "owner", "uid": "u-1", "controller": true}]);
-        let mut owner = manifest("example.com/v1", "Widget", "owner", json!({}));
-        owner.object["metadata"]["uid"] = json!("u-1");
-        let manifests = vec![owned, owner];
+        let mut widget = manifest("example.com/v1", "Widget", "owner", json!({}));
+        widget.object["metadata"]["uid"] = json!("u-1");
+        let manifests = vec![owned, widget];
         let phases = names(&manifests, &plan(&manifests).unwrap()).remove(0);
         assert_eq!(phases, [vec!["owner"], vec!["owned"]]);
     }

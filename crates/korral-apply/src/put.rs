@@ -115,13 +115,12 @@ pub async fn put_all(
                 let id = manifest.id();
                 let mut object = manifest.object.clone();
                 relink(&mut object, &new_uids);
-                let resource = match cluster.resource(manifest.api_version(), manifest.kind()) {
-                    Some(resource) => Some(resource),
-                    None => {
-                        cluster.rediscover().await?;
-                        cluster.resource(manifest.api_version(), manifest.kind())
-                    }
-                };
+                let mut resource = cluster.resource(manifest.api_version(), manifest.kind());
+                if resource.is_none() {
+                    // Defined by a CRD put just before.
+                    cluster.rediscover().await?;
+                    resource = cluster.resource(manifest.api_version(), manifest.kind());
+                }
                 let Some(resource) = resource else {
                     results[i] = Some(Put {
                         id,
