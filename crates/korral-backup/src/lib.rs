@@ -1,9 +1,18 @@
 //! Backups of cluster objects as verifiable korral bundles, and their ordered restore
 //! through the apply engine.
 
+mod backup;
+mod error;
 mod layout;
 mod restore;
 
+pub use backup::{
+    BUNDLE_NAME, BundleOptions, ClusterInfo, ENCRYPTED_SUFFIX, LeftOut, ListProgress,
+    NoListProgress, SUMMARY_API_VERSION, SUMMARY_KIND, SecretsSummary, Selection, Summary, Writer,
+    collect, file_name, file_safe, kind_matches, never_backed_up, prune, rfc3339, type_name,
+    version_of, write_bundle,
+};
+pub use error::{Error, Result};
 pub use layout::{CLUSTER_SCOPED, CORE_GROUP, RESOURCES, SUMMARY, object_path, safe_part};
 pub use restore::{
     Decrypt, RestoreSelection, Skipped, map_namespaces, not_restored, parse_mapping, prepare,

@@ -8,7 +8,8 @@
 //!   version that cannot be read (an aggregated API that is down) is a warning.
 //! - [`list_all`]: paged lists of many resources at once, read into a korral
 //!   [`ObjectSet`](korral_core::ObjectSet) straight from the JSON text; [`list`] also
-//!   gives each resource's resourceVersion, for watches to start from.
+//!   gives each resource's resourceVersion, for watches to start from; [`Pager`]
+//!   reads one resource a page at a time, for readers that must not hold it all.
 //! - [`watch()`]: one resource's changes as a stream of [`WatchEvent`]s that resumes,
 //!   relists on 410 Gone and backs off by itself.
 //! - [`log_lines`]: a container's log as a stream of lines, following if asked.
@@ -56,6 +57,6 @@ pub use config::{ClusterConfig, IN_CLUSTER_CONTEXT, KubeOptions};
 pub use discovery::{Discovery, Resource, discover};
 pub use error::{Error, Result};
 pub use limits::{DEFAULT_REQUEST_TIMEOUT, Limits};
-pub use list::{ListOptions, Listing, list, list_all};
+pub use list::{ListOptions, ListPage, Listing, Pager, list, list_all};
 pub use logs::{LogOptions, log_lines};
 pub use watch::{WatchEvent, watch};

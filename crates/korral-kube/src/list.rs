@@ -162,61 +162,156 @@ async fn list_resource(
     options: &ListOptions,
     file_name: &str,
 ) -> Result<Listed> {
-    let mut restarts = 0;
-    let mut throttled = 0;
-    let mut page_size = options.page_size;
-    'list: loop {
-        let mut objects = Vec::new();
-        let mut resource_version = None;
-        let mut continue_token: Option<String> = None;
-        let mut bounds = ListBounds::new(client, resource, options.namespace.as_deref());
+    let mut pager = Pager::with_source(client, resource, options, file_name.to_owned());
+    let mut objects = Vec::new();
+    while let Some(page) = pager.next_page().await? {
+        if page.restarted {
+            objects.clear();
+        }
+        objects.extend(page.objects);
+    }
+    Ok(Listed {
+        objects,
+        resource_version: pager.resource_version,
+    })
+}
+
+/// One resource's list, a page at a time, for readers that must not hold a whole list
+/// (backups write each page out before asking for the next). It behaves as [`list`]
+/// does for one resource: a page over the size limit is asked again in smaller pages,
+/// 429 Too Many Requests waits and asks again, an expired continue token (410) starts
+/// the list over (the page says so: what came before may come again), and
+/// [`Limits`](crate::Limits)' list bounds hold.
+pub struct Pager<'a> {
+    client: &'a Client,
+    resource: &'a Resource,
+    options: &'a ListOptions,
+    file_name: String,
+    page_size: u32,
+    restarts: usize,
+    throttled: u32,
+    continue_token: Option<String>,
+    bounds: ListBounds<'a>,
+    resource_version: Option<String>,
+    restarted: bool,
+    done: bool,
+}
+
+/// One page from a [`Pager`].
+#[derive(Debug)]
+pub struct ListPage {
+    /// The objects, each whole (its `apiVersion` and `kind` filled in).
+    pub objects: Vec<Object>,
+    /// The list started over before this page (its continue token expired): objects
+    /// of earlier pages may come again, and some may be gone.
+    pub restarted: bool,
+}
+
+impl<'a> Pager<'a> {
+    /// The pages of `resource` in `options.namespace` (everywhere when `None`), with
+    /// `options`' label selector and page size.
+    pub fn new(client: &'a Client, resource: &'a Resource, options: &'a ListOptions) -> Self {
+        Self::with_source(client, resource, options, client.source_name())
+    }
+
+    fn with_source(
+        client: &'a Client,
+        resource: &'a Resource,
+        options: &'a ListOptions,
+        file_name: String,
+    ) -> Self {
+        Self {
+            client,
+            resource,
+            options,
+            file_name,
+            page_size: options.page_size,
+            restarts: 0,
+            throttled: 0,
+            continue_token: None,
+            bounds: ListBounds::new(client, resource, options.namespace.as_deref()),
+            resource_version: None,
+            restarted: false,
+            done: false,
+        }
+    }
+
+    /// The list's resourceVersion (its first page's), once a page came.
+    pub fn resource_version(&self) -> Option<&str> {
+        self.resource_version.as_deref()
+    }
+
+    /// The next page, or `None` after the last.
+    pub async fn next_page(&mut self) -> Result<Option<ListPage>> {
+        if self.done {
+            return Ok(None);
+        }
         loop {
             let page = match fetch_page(
-                client,
-                resource,
-                options.namespace.as_deref(),
-                options.label_selector.as_deref(),
-                page_size,
-                continue_token.clone(),
-                file_name,
+                self.client,
+                self.resource,
+                self.options.namespace.as_deref(),
+                self.options.label_selector.as_deref(),
+                self.page_size,
+                self.continue_token.clone(),
+                &self.file_name,
             )
             .await
             {
                 Ok(page) => page,
                 // A page over the size limit is asked for again in smaller pages: big
                 // objects (Helm releases, dashboards) are not an attack.
-                Err(Error::TooLarge { .. }) if page_size != 1 => {
-                    page_size = if page_size == 0 { 500 } else { page_size / 4 }.max(1);
+                Err(Error::TooLarge { .. }) if self.page_size != 1 => {
+                    self.page_size = if self.page_size == 0 {
+                        500
+                    } else {
+                        self.page_size / 4
+                    }
+                    .max(1);
                     continue;
                 }
-                Err(err) if err.status_code() == Some(410) && restarts < MAX_LIST_RESTARTS => {
-                    restarts += 1;
-                    continue 'list;
+                Err(err) if err.status_code() == Some(410) && self.restarts < MAX_LIST_RESTARTS => {
+                    self.restarts += 1;
+                    self.continue_token = None;
+                    self.resource_version = None;
+                    self.bounds = ListBounds::new(
+                        self.client,
+                        self.resource,
+                        self.options.namespace.as_deref(),
+                    );
+                    self.restarted = true;
+                    continue;
                 }
                 // The server is shedding load (priority and fairness): wait, then ask
                 // for the same page again.
-                Err(err) if err.status_code() == Some(429) && throttled < MAX_THROTTLED => {
-                    tokio::time::sleep(THROTTLE_WAIT * 2u32.pow(throttled)).await;
-                    throttled += 1;
+                Err(err) if err.status_code() == Some(429) && self.throttled < MAX_THROTTLED => {
+                    tokio::time::sleep(THROTTLE_WAIT * 2u32.pow(self.throttled)).await;
+                    self.throttled += 1;
                     continue;
                 }
                 Err(err) => return Err(err),
             };
-            bounds.count(page.bytes, page.continue_token.as_deref())?;
-            objects.extend(page.objects);
-            if resource_version.is_none() {
-                resource_version = page.resource_version;
+            self.bounds
+                .count(page.bytes, page.continue_token.as_deref())?;
+            if self.resource_version.is_none() {
+                self.resource_version = page.resource_version;
             }
-            match page.continue_token {
-                Some(token) => continue_token = Some(token),
-                None => {
-                    return Ok(Listed {
-                        objects,
-                        resource_version,
-                    });
-                }
-            }
+            self.done = page.continue_token.is_none();
+            self.continue_token = page.continue_token;
+            return Ok(Some(ListPage {
+                objects: page.objects,
+                restarted: std::mem::take(&mut self.restarted),
+            }));
         }
+    }
+}
+
+impl Error {
+    /// Whether a list that failed with this error leaves only its resource out rather
+    /// than failing the whole read, as [`list`] does: forbidden (403), gone (404, 405),
+    /// an aggregated API that is down (503), or an answer too large.
+    pub fn leaves_resource_out(&self) -> bool {
+        is_skippable(self)
     }
 }
 
