@@ -2,6 +2,7 @@
 //! through the apply engine.
 
 mod backup;
+mod check;
 mod error;
 mod layout;
 mod restore;
@@ -12,6 +13,7 @@ pub use backup::{
     collect, file_name, file_safe, kind_matches, never_backed_up, prune, rfc3339, type_name,
     version_of, write_bundle,
 };
+pub use check::{Checked, ObjectFile, check_folder, contents};
 pub use error::{Error, Result};
 pub use layout::{CLUSTER_SCOPED, CORE_GROUP, RESOURCES, SUMMARY, object_path, safe_part};
 pub use restore::{

@@ -14,7 +14,8 @@
 //!   a stream, [`extract_stream`]), into a temporary directory beside the destination
 //!   renamed into place only when everything verified; it refuses anything that could
 //!   escape it, symlinks judged by where they lead through the links before them.
-//! - [`inspect`] reads the manifest without hashing the payload.
+//! - [`inspect`] reads the manifest without hashing the payload; [`read_entry`] one
+//!   payload file, unverified.
 //! - [`Keyring`] keeps public and secret keys (Ed25519 and RSA), and which are trusted;
 //!   it encrypts data to keys ([`Keyring::encrypt`], [`Recipients`]) and decrypts it.
 //!
@@ -48,7 +49,8 @@ pub use keyring::{
 pub use manifest::{API_VERSION, Entry, EntryType, KIND, MANIFEST, Manifest, Metadata, SIGNATURE};
 pub use progress::{NoProgress, Progress};
 pub use verify::{
-    EntryProblem, Inspection, Report, inspect, verify, verify_stream, verify_with_progress,
+    EntryProblem, Inspection, Report, inspect, read_entry, verify, verify_stream,
+    verify_with_progress,
 };
 
 /// The environment variable naming the keyring directory (else the user's config

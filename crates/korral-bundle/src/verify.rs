@@ -659,6 +659,34 @@ pub(crate) fn normalize(path: &str) -> &str {
     if path == "." { "" } else { path }
 }
 
+/// The content of one payload file, `name` (a path inside the bundle), read without
+/// hashing or verifying anything: for a quick look (a backup's summary). `None` when
+/// the bundle holds no such file; at most `max` bytes are read. Stops reading at the
+/// entry, so an entry near the start is quick. Nothing read this way is verified:
+/// use [`verify`] or [`extract`](crate::extract()) before trusting it.
+pub fn read_entry(path: &Path, name: &str, max: u64, limits: &Limits) -> Result<Option<Vec<u8>>> {
+    let mut found = None;
+    let allowance = Allowance::default();
+    let result = archive::read_file(path, limits, &allowance, &mut |header, reader| {
+        if normalize(&header.path) != name || header.kind != Kind::File {
+            return Ok(());
+        }
+        let mut data = Vec::new();
+        reader
+            .take(max)
+            .read_to_end(&mut data)
+            .map_err(archive::archive_error)?;
+        found = Some(data);
+        // Stop reading: what comes after is not wanted.
+        Err(Error::Input(String::new()))
+    });
+    match result {
+        Ok(_) => Ok(found),
+        Err(_) if found.is_some() => Ok(found),
+        Err(err) => Err(err),
+    }
+}
+
 /// What `inspect` shows: the manifest and whether a signature travels with it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

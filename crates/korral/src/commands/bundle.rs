@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use anyhow::anyhow;
 use clap::{Args, Subcommand, ValueEnum};
 use korral_bundle::{
-    CreateOptions, Error, ExtractOptions, Format, HashAlgorithm, Limits, Progress, Report,
+    CreateOptions, Error, ExtractOptions, Format, HashAlgorithm, Keyring, Limits, Progress, Report,
     SignatureCheck, Signer,
 };
 use korral_core::terminal::Escaped;
@@ -217,32 +217,7 @@ fn create_bundle(args: &BundleArgs, create: &CreateArgs) -> anyhow::Result<ExitS
         ))
     });
     let keyring = args.keyring.open()?;
-    let mut creator = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let signer = match &create.sign_with {
-        None => None,
-        Some(query) => {
-            let key = find(&keyring, query)?;
-            if !key.secret {
-                return Err(InputError(anyhow!(
-                    "`{query}` is a public key only; signing needs its secret key (`korral keys import` it, or generate one)"
-                ))
-                .into());
-            }
-            creator = key.user_ids.first().cloned().unwrap_or(creator);
-            let passphrase = if key.protected == Some(true) {
-                create
-                    .passphrase
-                    .read(&format!("{} ({})", Escaped(&creator), key.key_id), false)?
-            } else {
-                String::new()
-            };
-            Some(Signer {
-                keyring: &keyring,
-                fingerprint: key.fingerprint,
-                passphrase,
-            })
-        }
-    };
+    let (signer, creator) = signer(&keyring, create.sign_with.as_deref(), &create.passphrase)?;
     let options = CreateOptions {
         name: create.name.clone(),
         version: create.version.clone(),
@@ -266,6 +241,38 @@ fn create_bundle(args: &BundleArgs, create: &CreateArgs) -> anyhow::Result<ExitS
         }
     ));
     Ok(ExitStatus::Success)
+}
+
+/// The signer `--sign-with` names (asking for its passphrase when the key has one), and
+/// who creates the bundle: the key's first user id, else the login name.
+pub(crate) fn signer<'a>(
+    keyring: &'a Keyring,
+    sign_with: Option<&str>,
+    passphrase: &PassphraseArgs,
+) -> anyhow::Result<(Option<Signer<'a>>, String)> {
+    let creator = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let Some(query) = sign_with else {
+        return Ok((None, creator));
+    };
+    let key = find(keyring, query)?;
+    if !key.secret {
+        return Err(InputError(anyhow!(
+            "`{query}` is a public key only; signing needs its secret key (`korral keys import` it, or generate one)"
+        ))
+        .into());
+    }
+    let creator = key.user_ids.first().cloned().unwrap_or(creator);
+    let passphrase = if key.protected == Some(true) {
+        passphrase.read(&format!("{} ({})", Escaped(&creator), key.key_id), false)?
+    } else {
+        String::new()
+    };
+    let signer = Signer {
+        keyring,
+        fingerprint: key.fingerprint,
+        passphrase,
+    };
+    Ok((Some(signer), creator))
 }
 
 fn verify_bundle(args: &BundleArgs, verify: &VerifyArgs) -> anyhow::Result<ExitStatus> {
@@ -298,7 +305,7 @@ fn verify_bundle(args: &BundleArgs, verify: &VerifyArgs) -> anyhow::Result<ExitS
     })
 }
 
-fn print_report(report: &Report, format: ReportFormat) -> anyhow::Result<()> {
+pub(crate) fn print_report(report: &Report, format: ReportFormat) -> anyhow::Result<()> {
     Printer::new(None).emit(|out| match format {
         ReportFormat::Json => Printer::data(out, report, false),
         ReportFormat::Yaml => Printer::data(out, report, true),
@@ -513,7 +520,7 @@ fn size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is not a size; write it like 500M or 64G"))
 }
 
-fn human(bytes: u64) -> String {
+pub(crate) fn human(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -529,13 +536,13 @@ fn human(bytes: u64) -> String {
 }
 
 /// A progress bar on standard error, drawn only on a terminal.
-struct Bar {
+pub(crate) struct Bar {
     bar: Mutex<Option<indicatif::ProgressBar>>,
     enabled: bool,
 }
 
 impl Bar {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             bar: Mutex::new(None),
             enabled: std::io::stderr().is_terminal(),
