@@ -162,6 +162,7 @@ pub struct Summary {
     pub resources_skipped: Vec<String>,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
@@ -301,10 +302,10 @@ impl Writer {
             self.objects += 1;
             *self.counts.entry(kind).or_default() += 1;
             self.secrets += u64::from(secret);
-            if let Some(namespace) = namespace {
-                if !self.namespaces.contains(namespace) {
-                    self.namespaces.insert(namespace.to_owned());
-                }
+            if let Some(namespace) = namespace
+                && !self.namespaces.contains(namespace)
+            {
+                self.namespaces.insert(namespace.to_owned());
             }
             // Built-in groups too: a CRD of that group and kind is matched later, and
             // there is none for a built-in kind.

@@ -156,6 +156,24 @@ pub enum Command {
     ///   korral bundle extract edge-1.4.0.tar.zst --to /opt/edge
     #[command(verbatim_doc_comment)]
     Bundle(crate::commands::bundle::BundleArgs),
+    /// Back up cluster objects into a signed, verifiable bundle; inspect and verify
+    /// backups.
+    ///
+    /// Objects are listed page by page and kept one file per object as the API returned
+    /// them; Secrets can be encrypted to OpenPGP keys. `korral restore` puts them back.
+    /// See docs/backup.md.
+    ///
+    /// Examples:
+    ///
+    ///   korral backup create --out shop.tar.zst -n shop --encrypt-to backups@example.com
+    ///
+    ///   korral backup create -A --to-dir /var/backups/k8s --keep 7
+    ///
+    ///   korral backup inspect shop.tar.zst
+    ///
+    ///   korral backup verify shop.tar.zst
+    #[command(verbatim_doc_comment)]
+    Backup(crate::commands::backup::BackupArgs),
     /// Manage the OpenPGP keys that sign and verify bundles.
     ///
     /// The keyring lives in ~/.config/korral/keyring (--keyring DIR or KORRAL_KEYRING to

@@ -1,6 +1,7 @@
 //! One file per command; `run` decides the exit code.
 
 pub mod audit;
+pub mod backup;
 pub mod bundle;
 pub mod config;
 mod deploy;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Top(args) => top::top(&args),
         Command::Audit(args) => audit::audit(&args),
         Command::Bundle(args) => bundle::bundle(&args),
+        Command::Backup(args) => backup::backup(&args),
         Command::Keys(args) => keys::keys(&args),
         Command::Init(args) => init::init(&args),
         Command::Validate(args) => validate::validate(&args),

@@ -33,6 +33,7 @@ pub struct BackupArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum BackupCommand {
     /// Save the objects of namespaces (or the whole cluster) in a signed, verifiable
     /// bundle.
@@ -203,31 +204,7 @@ fn create_backup(args: &BackupArgs, create: &CreateArgs) -> anyhow::Result<ExitS
     for warning in &live.discovery.warnings {
         Printer::warn(korral_core::terminal::escape(warning));
     }
-    let namespaces = if create.all_namespaces {
-        None
-    } else if create.namespaces.is_empty() {
-        live.namespace.clone().map(|ns| vec![ns])
-    } else {
-        Some(create.namespaces.clone())
-    };
-    let selection = Selection {
-        namespaces,
-        label_selector: create.selector.clone(),
-        include_kinds: create.include_kinds.clone(),
-        exclude_kinds: create.exclude_kinds.clone(),
-    };
-    let unknown = selection.unknown_kinds(&live.discovery.resources);
-    if !unknown.is_empty() {
-        return Err(InputError(anyhow!(
-            "the server serves no kind named {}; `kubectl api-resources` lists what it serves",
-            unknown
-                .iter()
-                .map(|k| format!("`{}`", korral_core::terminal::escape(k)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .into());
-    }
+    let selection = selection_of(create, &live)?;
     let context = live.client.context().to_owned();
     let output = match (&create.out, &create.to_dir) {
         (Some(out), _) => out.clone(),
@@ -293,6 +270,37 @@ fn create_backup(args: &BackupArgs, create: &CreateArgs) -> anyhow::Result<ExitS
     Ok(ExitStatus::Success)
 }
 
+/// What `create`'s flags select, checked against what the server serves: a kind it
+/// does not serve is an input error, not an empty backup.
+fn selection_of(create: &CreateArgs, live: &source::Live) -> anyhow::Result<Selection> {
+    let namespaces = if create.all_namespaces {
+        None
+    } else if create.namespaces.is_empty() {
+        live.namespace.clone().map(|ns| vec![ns])
+    } else {
+        Some(create.namespaces.clone())
+    };
+    let selection = Selection {
+        namespaces,
+        label_selector: create.selector.clone(),
+        include_kinds: create.include_kinds.clone(),
+        exclude_kinds: create.exclude_kinds.clone(),
+    };
+    let unknown = selection.unknown_kinds(&live.discovery.resources);
+    if !unknown.is_empty() {
+        return Err(InputError(anyhow!(
+            "the server serves no kind named {}; `kubectl api-resources` lists what it serves",
+            unknown
+                .iter()
+                .map(|k| format!("`{}`", korral_core::terminal::escape(k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into());
+    }
+    Ok(selection)
+}
+
 /// What `create` says when done: the file, what it holds, and what it does not.
 fn report_created(output: &Path, summary: &Summary, size: u64, signed: bool) {
     for left in &summary.left_out {
@@ -351,11 +359,11 @@ struct Inspected {
     signature: korral_bundle::SignatureCheck,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<Summary>,
-    contents: Vec<Count>,
+    contents: Vec<Tally>,
 }
 
 #[derive(Serialize)]
-struct Count {
+struct Tally {
     namespace: String,
     kind: String,
     count: u64,
@@ -390,7 +398,7 @@ fn inspect_backup(args: &BackupArgs, inspect: &InspectArgs) -> anyhow::Result<Ex
         summary,
         contents: counts
             .into_iter()
-            .map(|((namespace, kind), count)| Count {
+            .map(|((namespace, kind), count)| Tally {
                 namespace,
                 kind,
                 count,

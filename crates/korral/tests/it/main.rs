@@ -17,8 +17,11 @@
 //!   `korral provision` on this machine with the real ansible-playbook.
 //! - `bundle`: `korral bundle` create, verify, inspect, extract in every format; gpg both ways;
 //!   tampering, traversal and bombs. `keys`: `korral keys`, keys moving between gpg and korral.
+//! - `backup`: `korral backup create`, `inspect`, `verify` against the API test server:
+//!   layout, summary, encrypted Secrets, hostile names, retention.
 
 mod audit;
+mod backup;
 mod bundle;
 mod cli;
 mod cluster;
