@@ -507,3 +507,78 @@ fn an_unknown_kind_is_an_input_error() {
     assert!(stderr(&output).contains("`Widgit`"), "{}", stderr(&output));
     assert!(!cluster.path("x.tar.zst").exists());
 }
+
+#[test]
+fn encrypted_secrets_move_between_korral_and_gpg_both_ways() {
+    let cluster = Cluster::start(&[]);
+    let scratch = crate::bundle::Scratch::new();
+    let backup = |recipient: &str, out: &Path| {
+        let output = cluster
+            .korral()
+            .env("KORRAL_KEYRING", scratch.keyring())
+            .args([
+                "backup",
+                "create",
+                "-n",
+                "shop",
+                "--include-kinds",
+                "Secret",
+            ])
+            .args(["--encrypt-to", recipient, "--out"])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let to = out.with_extension("d");
+        let output = cluster
+            .korral()
+            .env("KORRAL_KEYRING", scratch.keyring())
+            .args(["bundle", "extract"])
+            .arg(out)
+            .arg("--to")
+            .arg(&to)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        to.join("resources/core/Secret/shop/db.yaml.asc")
+    };
+
+    // A korral key: gpg decrypts what korral encrypted to it.
+    let fingerprint = scratch.korral_key("Backups", "ed25519");
+    let encrypted = backup(&fingerprint, &scratch.path("korral.tar.zst"));
+    scratch
+        .korral()
+        .args([
+            "keys",
+            "export",
+            "--secret",
+            &fingerprint,
+            "--out",
+            "backups-secret.asc",
+        ])
+        .assert()
+        .success();
+    scratch.gpg_ok(&["--import", "backups-secret.asc"]);
+    let plain = scratch.gpg_ok(&["--decrypt", encrypted.to_str().unwrap()]);
+    assert!(plain.contains(SECRET_BASE64), "{plain}");
+
+    // A gpg key (with gpg's default Curve25519 encryption subkey): korral encrypts to
+    // its public key, and gpg decrypts.
+    scratch.gpg_ok(&[
+        "--quick-gen-key",
+        "Gpg <gpg@example.com>",
+        "default",
+        "default",
+        "never",
+    ]);
+    let public = scratch.gpg_ok(&["--export", "--armor", "gpg@example.com"]);
+    fs::write(scratch.path("gpg.asc"), public).unwrap();
+    scratch
+        .korral()
+        .args(["keys", "import", "gpg.asc"])
+        .assert()
+        .success();
+    let encrypted = backup("gpg@example.com", &scratch.path("gpg.tar.zst"));
+    let plain = scratch.gpg_ok(&["--decrypt", encrypted.to_str().unwrap()]);
+    assert!(plain.contains(SECRET_BASE64), "{plain}");
+}
