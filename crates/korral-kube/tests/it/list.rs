@@ -155,3 +155,52 @@ async fn a_throttled_page_is_asked_again() {
     assert!(warnings.is_empty());
     assert_eq!(names(&set, "Pod").len(), 4);
 }
+
+#[tokio::test]
+async fn a_pager_gives_one_page_at_a_time_and_says_when_it_started_over() {
+    let cluster = cluster().await;
+    let pods = Resource::new("v1", "Pod", "pods", true);
+    let options = ListOptions {
+        page_size: 1,
+        ..ListOptions::default()
+    };
+    let mut pager = korral_kube::Pager::new(&cluster.client, &pods, &options);
+    let mut pages = Vec::new();
+    while let Some(page) = pager.next_page().await.unwrap() {
+        assert!(!page.restarted);
+        pages.push(page.objects.len());
+    }
+    assert_eq!(pages, [1, 1, 1, 1]);
+    assert!(pager.resource_version().is_some());
+    assert!(pager.next_page().await.unwrap().is_none());
+
+    cluster
+        .server
+        .faults()
+        .inject(Fault::resource("", "pods").status(410).times(1));
+    let mut pager = korral_kube::Pager::new(&cluster.client, &pods, &options);
+    let first = pager.next_page().await.unwrap().unwrap();
+    assert!(first.restarted);
+    let mut count = first.objects.len();
+    while let Some(page) = pager.next_page().await.unwrap() {
+        assert!(!page.restarted);
+        count += page.objects.len();
+    }
+    assert_eq!(count, 4);
+}
+
+#[tokio::test]
+async fn a_forbidden_list_leaves_only_its_resource_out() {
+    let cluster = cluster().await;
+    cluster
+        .server
+        .faults()
+        .inject(Fault::resource("", "secrets").status(403));
+    let secrets = Resource::new("v1", "Secret", "secrets", true);
+    let options = ListOptions::default();
+    let err = korral_kube::Pager::new(&cluster.client, &secrets, &options)
+        .next_page()
+        .await
+        .unwrap_err();
+    assert!(err.leaves_resource_out(), "{err}");
+}
