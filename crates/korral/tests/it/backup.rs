@@ -582,3 +582,61 @@ fn encrypted_secrets_move_between_korral_and_gpg_both_ways() {
     let plain = scratch.gpg_ok(&["--decrypt", encrypted.to_str().unwrap()]);
     assert!(plain.contains(SECRET_BASE64), "{plain}");
 }
+
+#[test]
+fn all_namespaces_a_selector_and_kind_filters_narrow_the_backup() {
+    let cluster = Cluster::start(&[]);
+    cluster.run_ok(&[
+        "backup",
+        "create",
+        "--out",
+        "all.tar.zst",
+        "-A",
+        "--exclude-kinds",
+        "Secret,services",
+    ]);
+    let root = cluster.extract("all.tar.zst");
+    let all = files(&root);
+    for expected in [
+        "resources/core/ConfigMap/other/elsewhere.yaml",
+        "resources/example.com/Gadget/other/g1.yaml",
+        "resources/core/Namespace/_cluster/other.yaml",
+        "resources/apiextensions.k8s.io/CustomResourceDefinition/_cluster/gadgets.example.com.yaml",
+    ] {
+        assert!(
+            all.contains(&expected.to_owned()),
+            "{expected} not in {all:#?}"
+        );
+    }
+    for file in &all {
+        for absent in ["/Event/", "/Secret/", "/Service/"] {
+            assert!(!file.contains(absent), "{file}");
+        }
+    }
+    let summary: Value =
+        serde_saphyr::from_str(&fs::read_to_string(root.join("summary.yaml")).unwrap()).unwrap();
+    assert_eq!(summary["allNamespaces"], true);
+    assert_eq!(summary["excludeKinds"][1], "services");
+
+    // A selector narrows every list; the namespace still comes along.
+    cluster.run_ok(&[
+        "backup",
+        "create",
+        "--out",
+        "web.tar.zst",
+        "-n",
+        "shop",
+        "-l",
+        "app=web",
+    ]);
+    let root = cluster.extract("web.tar.zst");
+    assert_eq!(
+        files(&root),
+        [
+            "korral-bundle.yaml",
+            "resources/apps/Deployment/shop/web.yaml",
+            "resources/core/Namespace/_cluster/shop.yaml",
+            "summary.yaml"
+        ]
+    );
+}
