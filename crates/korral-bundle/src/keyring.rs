@@ -944,7 +944,7 @@ mod tests {
     fn data_encrypted_to_a_generated_key_decrypts_with_its_passphrase_only() {
         let (_dir, keyring, key) = keyring("Ops <ops@example.com>", Some("s3cret"));
         let armoured = keyring
-            .encrypt(b"password: hunter2", &[key.fingerprint.clone()])
+            .encrypt(b"password: hunter2", std::slice::from_ref(&key.fingerprint))
             .unwrap();
         assert!(
             armoured.starts_with("-----BEGIN PGP MESSAGE-----"),

@@ -165,12 +165,12 @@ async fn a_pager_gives_one_page_at_a_time_and_says_when_it_started_over() {
         ..ListOptions::default()
     };
     let mut pager = korral_kube::Pager::new(&cluster.client, &pods, &options);
-    let mut pages = Vec::new();
+    let mut sizes = Vec::new();
     while let Some(page) = pager.next_page().await.unwrap() {
         assert!(!page.restarted);
-        pages.push(page.objects.len());
+        sizes.push(page.objects.len());
     }
-    assert_eq!(pages, [1, 1, 1, 1]);
+    assert_eq!(sizes, [1, 1, 1, 1]);
     assert!(pager.resource_version().is_some());
     assert!(pager.next_page().await.unwrap().is_none());
 
