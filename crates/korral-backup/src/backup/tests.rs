@@ -147,7 +147,9 @@ fn secrets_are_encrypted_to_the_recipients_when_asked() {
             passphrase: None,
         })
         .unwrap();
-    let recipients = keyring.recipients(std::slice::from_ref(&key.fingerprint)).unwrap();
+    let recipients = keyring
+        .recipients(std::slice::from_ref(&key.fingerprint))
+        .unwrap();
     let root = dir.path().join("backup");
     let mut writer = Writer::new(&root, Some(recipients));
     let secrets = Resource::new("v1", "Secret", "secrets", true);
