@@ -26,7 +26,7 @@ use crate::revision::{
 use crate::wait::{Failure, Member, WaitOptions, wait_ready};
 
 /// How many applies run at once.
-const CONCURRENCY: usize = 8;
+pub(crate) const CONCURRENCY: usize = 8;
 /// The parent's annotation naming a deploy in progress (cleared when it ends).
 const OPERATION_ANNOTATION: &str = "deploy.korral.dev/operation";
 

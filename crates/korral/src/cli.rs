@@ -347,6 +347,27 @@ pub enum Command {
     /// Example: korral undeploy shop -n shop --wait
     #[command(verbatim_doc_comment)]
     Undeploy(UndeployArgs),
+    /// Put the objects of a backup back: into the same cluster, another one, or other
+    /// namespaces.
+    ///
+    /// The backup is verified (its signature too, when signed) before anything is
+    /// written. What controllers recreate or the old cluster owns is left out (Pods,
+    /// ReplicaSets and Jobs of a controller, completed Pods and Jobs, Endpoints, Events,
+    /// Leases, ControllerRevisions, Nodes, service account tokens); server-set fields
+    /// and the old cluster's addresses are stripped. Objects are created in the deploy
+    /// engine's order (CRDs established first), owner references re-linked to the new
+    /// objects. An object that exists is skipped (never overwritten) unless --existing
+    /// update. Prints each object's result; exits 1 when any failed.
+    ///
+    /// Examples:
+    ///
+    ///   korral restore shop-backup.tar.zst --context new-cluster
+    ///
+    ///   korral restore shop-backup.tar.zst -n shop --namespace-mapping shop:shop-copy --wait
+    ///
+    ///   korral restore shop-backup.tar.zst --existing update --dry-run
+    #[command(verbatim_doc_comment)]
+    Restore(RestoreArgs),
     /// Print a shell completion script.
     ///
     /// Example: korral completion bash > /etc/bash_completion.d/korral
@@ -951,6 +972,84 @@ pub struct UndeployArgs {
     /// The format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
     pub output: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup (a korral bundle written by `korral backup create`).
+    pub file: PathBuf,
+
+    /// Only these namespaces (their Namespace objects and the backup's CRDs come
+    /// along). Repeatable. Default: everything in the backup.
+    #[arg(short, long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+
+    /// Restore namespace OLD as NEW, rewriting what names it (binding subjects, webhook
+    /// and API service references): `shop:shop-copy,db:db-copy`.
+    #[arg(long, value_name = "OLD:NEW,…")]
+    pub namespace_mapping: Option<String>,
+
+    /// Only these kinds (`Deployment`, `deployment.apps`, comma-separated).
+    #[arg(long, value_name = "KIND,…", value_delimiter = ',')]
+    pub include_kinds: Vec<String>,
+
+    /// Not these kinds.
+    #[arg(long, value_name = "KIND,…", value_delimiter = ',')]
+    pub exclude_kinds: Vec<String>,
+
+    /// What to do with an object that exists: skip it (never overwrite), or update it.
+    #[arg(long, value_enum, default_value_t = ExistingArg::Skip)]
+    pub existing: ExistingArg,
+
+    /// Keep Services' cluster IPs and node ports (default: the cluster assigns new ones).
+    #[arg(long)]
+    pub keep_cluster_ips: bool,
+
+    /// Ask the server to validate every object; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Wait until what was restored is ready.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long the restore may take, waits included.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = positive_duration)]
+    pub timeout: Duration,
+
+    /// Fail unless the backup is signed by a trusted key.
+    #[arg(long)]
+    pub require_signature: bool,
+
+    #[command(flatten)]
+    pub keyring: crate::commands::keys::KeyringArgs,
+
+    #[command(flatten)]
+    pub passphrase: crate::commands::keys::PassphraseArgs,
+
+    /// The kubeconfig to use (else `KUBECONFIG`, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// How long one request to the API server may take.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = request_timeout)]
+    pub request_timeout: Duration,
+
+    /// The format: a line per object and a summary (table), or the report as JSON or YAML.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExistingArg {
+    /// Leave an existing object as it is.
+    Skip,
+    /// Update it to the backup's version (server-side apply, taking over conflicts).
+    Update,
 }
 
 /// `30s`, `5m`, `1h30m`: a duration above zero.

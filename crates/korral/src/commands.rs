@@ -12,6 +12,7 @@ pub mod keys;
 mod logs;
 pub mod node;
 pub mod provision;
+mod restore;
 mod snapshot;
 pub mod spec;
 mod status;
@@ -63,6 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Rollback(args) => deploy::rollback(&args),
         Command::Releases(args) => deploy::releases(&args),
         Command::Undeploy(args) => deploy::undeploy(&args),
+        Command::Restore(args) => restore::restore(&args),
         Command::Completion { shell } => completion(shell),
     }
 }

@@ -57,14 +57,27 @@ fn is_bundle(path: &Path) -> bool {
 /// is read from a bundle that fails verification.
 fn extract_bundle(path: &Path, args: &ManifestArgs, into: &Path) -> anyhow::Result<()> {
     let keyring = args.keyring.open()?;
+    verify_and_extract(path, &keyring, args.require_signature, into, "deployed")
+}
+
+/// Verifies a bundle while extracting it into `into` (which must not exist); a bundle
+/// that fails is bad input, with the reasons, and nothing is extracted. `what` says what
+/// did not happen (`deployed`, `restored`).
+pub(crate) fn verify_and_extract(
+    path: &Path,
+    keyring: &korral_bundle::Keyring,
+    require_signature: bool,
+    into: &Path,
+    what: &str,
+) -> anyhow::Result<()> {
     let options = korral_bundle::ExtractOptions {
         to: into.to_path_buf(),
         limits: korral_bundle::Limits::default(),
-        require_signature: args.require_signature,
+        require_signature,
         insecure_skip_verify: false,
     };
     let shown = path.display().to_string();
-    match korral_bundle::extract(path, &keyring, &options, &korral_bundle::NoProgress) {
+    match korral_bundle::extract(path, keyring, &options, &korral_bundle::NoProgress) {
         Ok(report) => {
             for note in report.iter().flat_map(|r| &r.notes) {
                 Printer::warn(format_args!("{}: {}", escape(&shown), escape(note)));
@@ -79,7 +92,7 @@ fn extract_bundle(path: &Path, args: &ManifestArgs, into: &Path) -> anyhow::Resu
         Err(korral_bundle::Error::Verification(report)) => {
             // Why, as `korral bundle verify` says it (the bundle's words escaped).
             let mut why = vec![format!("signature: {}", report.signature.describe())];
-            if args.require_signature {
+            if require_signature {
                 why.push(
                     "a signature by a trusted key is required (--require-signature)".to_owned(),
                 );
@@ -94,14 +107,14 @@ fn extract_bundle(path: &Path, args: &ManifestArgs, into: &Path) -> anyhow::Resu
             );
             let why: Vec<String> = why.iter().map(|w| format!("  {}", escape(w))).collect();
             Err(InputError(anyhow!(
-                "bundle {} failed verification; nothing was deployed:\n{}",
+                "bundle {} failed verification; nothing was {what}:\n{}",
                 escape(&shown),
                 why.join("\n")
             ))
             .into())
         }
         Err(err) => Err(InputError(anyhow!(
-            "bundle {}: {}; nothing was deployed",
+            "bundle {}: {}; nothing was {what}",
             escape(&shown),
             err
         ))

@@ -34,6 +34,7 @@ mod live;
 mod logs;
 mod offline;
 mod pipe;
+mod restore;
 mod status;
 mod topology;
 mod util;
