@@ -247,3 +247,92 @@ fn scheduled_backups_are_named_by_time_and_only_those_are_pruned() {
         ]
     );
 }
+
+mod live {
+    use korral_kube::{ClusterConfig, KubeOptions, discover};
+    use korral_testkit::{ApiServer, Fault, ServerOptions};
+
+    use super::*;
+
+    const SEED: &str = r"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a, namespace: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: b, namespace: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: shop}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: shop}
+";
+
+    async fn start() -> (ApiServer, Client, tempfile::TempDir) {
+        let seed = korral_core::Loader::load_str("seed.yaml", SEED).unwrap();
+        let server = ApiServer::start(&seed, ServerOptions::default())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        server.write_kubeconfig(&kubeconfig).unwrap();
+        let config = ClusterConfig::load(KubeOptions {
+            kubeconfig: Some(kubeconfig),
+            ..KubeOptions::default()
+        })
+        .unwrap();
+        let client = config.client().await.unwrap();
+        (server, client, dir)
+    }
+
+    #[tokio::test]
+    async fn an_expired_list_starts_over_and_a_forbidden_one_is_reported_not_fatal() {
+        let (api, client, dir) = start().await;
+        let served = discover(&client).await.unwrap().resources;
+        api.faults()
+            .inject(Fault::resource("", "configmaps").status(410).times(1));
+        api.faults()
+            .inject(Fault::resource("", "secrets").status(403));
+        let selection = Selection {
+            namespaces: Some(vec!["shop".into()]),
+            include_kinds: vec!["ConfigMap".into(), "Secret".into()],
+            ..Selection::default()
+        };
+        let mut writer = Writer::new(dir.path().join("backup"), None);
+        let warnings = collect(&client, &served, &selection, &mut writer, &NoListProgress)
+            .await
+            .unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("`secrets` is left out"),
+            "{warnings:?}"
+        );
+        let summary = writer.summary(&ClusterInfo::default(), &selection, "t", warnings);
+        // Three ConfigMaps and the Namespace they need, which include-kinds did not name.
+        assert_eq!(summary.counts["ConfigMap"], 3);
+        assert_eq!(summary.counts["Namespace"], 1);
+        assert_eq!(summary.objects, 4);
+
+        // --exclude-kinds leaves out even the Namespace a backup of namespaces adds.
+        let selection = Selection {
+            namespaces: Some(vec!["shop".into()]),
+            exclude_kinds: vec!["Namespace".into(), "Secret".into()],
+            ..Selection::default()
+        };
+        let mut writer = Writer::new(dir.path().join("again"), None);
+        collect(&client, &served, &selection, &mut writer, &NoListProgress)
+            .await
+            .unwrap();
+        let summary = writer.summary(&ClusterInfo::default(), &selection, "t", Vec::new());
+        assert_eq!(summary.counts.get("Namespace"), None);
+        assert_eq!(summary.counts["ConfigMap"], 3);
+    }
+}
