@@ -494,3 +494,67 @@ fn a_tampered_backup_is_refused_before_any_write() {
         "nothing was written"
     );
 }
+
+#[test]
+fn an_encrypted_backup_written_by_korral_restores_with_its_key() {
+    let cluster = Cluster::start();
+    cluster.deploy_app();
+    let output = cluster
+        .korral()
+        .args([
+            "keys",
+            "generate",
+            "--name",
+            "Backups",
+            "--email",
+            "backups@example.com",
+            "--passphrase-file",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bundle = cluster.dir.path().join("shop.tar.zst");
+    let output = cluster
+        .korral()
+        .args([
+            "backup",
+            "create",
+            "-n",
+            "shop",
+            "--encrypt-to",
+            "backups@example.com",
+            "--out",
+        ])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    cluster.delete_namespace("shop");
+
+    // Without the key: the Secrets cannot be read, nothing is written.
+    let output = cluster
+        .korral()
+        .env("KORRAL_KEYRING", cluster.dir.path().join("empty-keyring"))
+        .arg("restore")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(".yaml.asc"),
+        "the encrypted file is named: {}",
+        stderr(&output)
+    );
+    assert!(cluster.get("v1", "Namespace", None, "shop").is_none());
+
+    let output = cluster.restore(&bundle, &[]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let secret = cluster.get("v1", "Secret", Some("shop"), "creds").unwrap();
+    assert_eq!(secret["data"]["password"], "aHVudGVyMg==");
+}
