@@ -318,8 +318,8 @@ pub fn strip(object: &mut Value, keep_cluster_ips: bool) {
 }
 
 /// Moves objects to their new namespaces, and rewrites what names a namespace: a
-/// Namespace's own name, binding subjects, and the Services webhooks, API services and
-/// CRD conversion webhooks call.
+/// Namespace's own name, binding subjects, a volume's claim, and the Services webhooks,
+/// API services and CRD conversion webhooks call.
 pub fn map_namespaces(object: &mut Value, mapping: &BTreeMap<String, String>) {
     if mapping.is_empty() {
         return;
@@ -371,6 +371,11 @@ pub fn map_namespaces(object: &mut Value, mapping: &BTreeMap<String, String>) {
         }
         ("apiregistration.k8s.io", "APIService") => {
             if let Some(ns) = object.pointer_mut("/spec/service/namespace") {
+                rename(ns);
+            }
+        }
+        ("", "PersistentVolume") => {
+            if let Some(ns) = object.pointer_mut("/spec/claimRef/namespace") {
                 rename(ns);
             }
         }
