@@ -103,6 +103,10 @@ fn a_namespace_mapping_moves_objects_and_rewrites_what_names_the_namespace() {
                 {"kind": "ServiceAccount", "name": "mon", "namespace": "monitoring"}]}),
         ),
         manifest(
+            json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-1"},
+            "spec": {"claimRef": {"name": "data", "namespace": "shop"}}}),
+        ),
+        manifest(
             json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
             "metadata": {"name": "hook"},
             "webhooks": [{"name": "h", "clientConfig": {"service": {"name": "api", "namespace": "shop"}}}]}),
@@ -125,8 +129,9 @@ fn a_namespace_mapping_moves_objects_and_rewrites_what_names_the_namespace() {
         kept[1].object["subjects"][1]["namespace"], "monitoring",
         "other namespaces stay"
     );
+    assert_eq!(kept[2].object["spec"]["claimRef"]["namespace"], "shop-copy");
     assert_eq!(
-        kept[2].object["webhooks"][0]["clientConfig"]["service"]["namespace"],
+        kept[3].object["webhooks"][0]["clientConfig"]["service"]["namespace"],
         "shop-copy"
     );
 }
