@@ -28,7 +28,8 @@ pub enum Error {
     },
 
     /// The options make no backup (an unknown kind in `--include-kinds`, nothing left
-    /// to list).
+    /// to list), or a schedule's value is not what it claims to be (a cron schedule,
+    /// a name, a size, an image).
     #[error("{0}")]
     Input(String),
 

@@ -1,11 +1,13 @@
 //! Backups of cluster objects as verifiable korral bundles, and their ordered restore
-//! through the apply engine.
+//! through the apply engine; [`schedule_manifests`] writes the CronJob that makes
+//! them inside the cluster.
 
 mod backup;
 mod check;
 mod error;
 mod layout;
 mod restore;
+mod schedule;
 
 pub use backup::{
     BUNDLE_NAME, BundleOptions, ClusterInfo, ENCRYPTED_SUFFIX, LeftOut, ListProgress,
@@ -19,4 +21,8 @@ pub use layout::{CLUSTER_SCOPED, CORE_GROUP, RESOURCES, SUMMARY, object_path, sa
 pub use restore::{
     Decrypt, RestoreSelection, Skipped, map_namespaces, not_restored, parse_mapping, prepare,
     read_backup, strip,
+};
+pub use schedule::{
+    BACKUP_DIR, DEFAULT_KEEP, DEFAULT_NAMESPACE, DEFAULT_STORAGE, IMAGE_REPOSITORY, KEYRING_DIR,
+    PublicKey, ScheduleOptions, default_image, schedule_manifests, to_yaml,
 };

@@ -1,4 +1,5 @@
-//! `korral backup`: create, inspect and verify backups of cluster objects.
+//! `korral backup`: create, inspect and verify backups of cluster objects, and write
+//! the CronJob that makes them inside the cluster.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -8,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use korral_backup::{
-    BundleOptions, ClusterInfo, ListProgress, Selection, Summary, Writer, check_folder, contents,
-    file_name, prune, rfc3339, version_of,
+    BundleOptions, ClusterInfo, ListProgress, PublicKey, ScheduleOptions, Selection, Summary,
+    Writer, check_folder, contents, file_name, prune, rfc3339, version_of,
 };
 use korral_bundle::{Error as BundleError, ExtractOptions, Limits};
 use korral_core::terminal::Escaped;
@@ -71,6 +72,25 @@ pub enum BackupCommand {
     /// Example: korral backup verify shop.tar.zst --require-signature
     #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
+    /// Write the manifests of backups made inside the cluster, on a schedule: a
+    /// CronJob that runs `korral backup create --to-dir /backups --keep N` into a
+    /// PersistentVolumeClaim, with its Namespace, ServiceAccount and read-only RBAC.
+    ///
+    /// Nothing is applied: deploy the file with `korral deploy` or `kubectl apply`.
+    /// The ServiceAccount may get and list every resource (Secrets included) of the
+    /// namespaces backed up (-n, by RoleBindings there) or of the whole cluster (-A).
+    /// With --encrypt-to, the public keys travel in a ConfigMap mounted as the
+    /// container's keyring. The schedule is in UTC.
+    ///
+    /// Examples:
+    ///
+    ///   korral backup schedule nightly --schedule "15 2 * * *" -A --keep 7 \
+    ///     --encrypt-to backups@example.com --out backup-schedule.yaml
+    ///   korral deploy nightly -n korral-backup -f backup-schedule.yaml
+    ///
+    ///   korral backup schedule shop --schedule @hourly -n shop --storage 5Gi | kubectl apply -f -
+    #[command(verbatim_doc_comment)]
+    Schedule(ScheduleArgs),
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +173,54 @@ pub struct VerifyArgs {
     pub require_signature: bool,
 }
 
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["namespaces", "all_namespaces"]))]
+pub struct ScheduleArgs {
+    /// The CronJob's name, also its ServiceAccount's and volume claim's: lowercase
+    /// letters, digits and `-`, at most 52.
+    pub name: String,
+    /// When to back up, in UTC: five cron fields (minute hour day-of-month month
+    /// day-of-week, `15 2 * * *`) or `@hourly`, `@daily`, `@weekly`, `@monthly`.
+    #[arg(long, value_name = "CRON")]
+    pub schedule: String,
+    /// Back up these namespaces (repeatable, or comma-separated): the ServiceAccount
+    /// reads only there, and Namespaces and CRDs cluster-wide.
+    #[arg(
+        short = 'n',
+        long = "backup-namespace",
+        value_name = "NS",
+        value_delimiter = ','
+    )]
+    pub namespaces: Vec<String>,
+    /// Back up every namespace and the cluster-scoped resources.
+    #[arg(short = 'A', long, conflicts_with = "namespaces")]
+    pub all_namespaces: bool,
+    /// Keep the newest N backups on the volume, delete older ones.
+    #[arg(long, value_name = "N", default_value_t = korral_backup::DEFAULT_KEEP, value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: u32,
+    /// The korral image to run (default: ghcr.io/korral-dev/korral at this version).
+    /// `korral` must be on its PATH.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// The size of the volume claim for the backups (a quantity: `10Gi`, `500M`).
+    #[arg(long, value_name = "SIZE", default_value = korral_backup::DEFAULT_STORAGE)]
+    pub storage: String,
+    /// The volume claim's StorageClass (default: the cluster's default class).
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+    /// Encrypt each Secret to this key (repeatable): its public part, exported from the
+    /// keyring, goes into a ConfigMap the container reads as its keyring.
+    #[arg(long, value_name = "KEY")]
+    pub encrypt_to: Vec<String>,
+    /// The namespace the CronJob, its ServiceAccount, volume claim and keys live in
+    /// (created by the manifests).
+    #[arg(long = "namespace", value_name = "WHERE", default_value = korral_backup::DEFAULT_NAMESPACE)]
+    pub home: String,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 fn request_timeout(text: &str) -> Result<Duration, String> {
     korral_kube::Limits::parse_timeout(text).map(Option::unwrap_or_default)
 }
@@ -162,6 +230,7 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<ExitStatus> {
         BackupCommand::Create(create) => create_backup(args, create),
         BackupCommand::Inspect(inspect) => inspect_backup(args, inspect),
         BackupCommand::Verify(verify) => verify_backup(args, verify),
+        BackupCommand::Schedule(schedule) => schedule_backups(args, schedule),
     }
 }
 
@@ -347,6 +416,57 @@ fn report_created(output: &Path, summary: &Summary, size: u64, signed: bool) {
         },
         if signed { ", signed" } else { ", unsigned" }
     ));
+}
+
+fn schedule_backups(args: &BackupArgs, schedule: &ScheduleArgs) -> anyhow::Result<ExitStatus> {
+    let mut encrypt_to: Vec<PublicKey> = Vec::new();
+    if !schedule.encrypt_to.is_empty() {
+        let keyring = args.keyring.open()?;
+        // Refuses a key that cannot encrypt (none, expired, revoked) now, not at 02:15.
+        keyring.recipients(&schedule.encrypt_to).map_err(input)?;
+        for query in &schedule.encrypt_to {
+            let key = keyring.find(query).map_err(input)?;
+            if encrypt_to.iter().any(|k| k.fingerprint == key.fingerprint) {
+                continue;
+            }
+            encrypt_to.push(PublicKey {
+                armoured: keyring.export_public(&key.fingerprint).map_err(input)?,
+                fingerprint: key.fingerprint,
+            });
+        }
+    }
+    let options = ScheduleOptions {
+        name: schedule.name.clone(),
+        schedule: schedule.schedule.clone(),
+        namespaces: (!schedule.all_namespaces).then(|| schedule.namespaces.clone()),
+        keep: schedule.keep,
+        image: schedule
+            .image
+            .clone()
+            .unwrap_or_else(korral_backup::default_image),
+        storage: schedule.storage.clone(),
+        storage_class: schedule.storage_class.clone(),
+        encrypt_to,
+        namespace: schedule.home.clone(),
+    };
+    let objects = korral_backup::schedule_manifests(&options).map_err(backup_error)?;
+    let yaml = korral_backup::to_yaml(&objects).map_err(backup_error)?;
+    Printer::new(schedule.out.clone()).emit(|out| Ok(out.write_all(yaml.as_bytes())?))?;
+    if options.encrypt_to.is_empty() {
+        Printer::warn(format_args!(
+            "the backups will hold Secret values in clear on the volume; pass --encrypt-to KEY to encrypt them"
+        ));
+    }
+    if let Some(out) = &schedule.out {
+        Printer::note(format_args!(
+            "wrote {}; apply it with `korral deploy {} -n {} -f {}`",
+            Escaped(&out.display().to_string()),
+            options.name,
+            options.namespace,
+            Escaped(&out.display().to_string()),
+        ));
+    }
+    Ok(ExitStatus::Success)
 }
 
 /// `inspect -o json|yaml`.

@@ -1,13 +1,14 @@
 //! `korral backup create`, `inspect` and `verify` against the API test server: a
 //! namespace with the usual kinds and a custom resource, Secrets in clear and
-//! encrypted, a hostile object name, scheduled backups with retention.
+//! encrypted, a hostile object name, scheduled backups with retention; `korral backup
+//! schedule`'s manifests audited, deployed, and their command run as the pod would.
 
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use korral_core::Loader;
-use korral_testkit::{ApiServer, ServerOptions};
+use korral_testkit::{ApiServer, Controllers, ServerOptions};
 use serde_json::Value;
 
 use crate::util::{korral, stderr, stdout};
@@ -141,6 +142,10 @@ struct Cluster {
 
 impl Cluster {
     fn start(extra: &[Value]) -> Self {
+        Self::start_with(extra, ServerOptions::default())
+    }
+
+    fn start_with(extra: &[Value], options: ServerOptions) -> Self {
         let mut text = SEED.to_owned();
         for object in extra {
             text.push_str("---\n");
@@ -148,7 +153,7 @@ impl Cluster {
             text.push('\n');
         }
         let seed = Loader::load_str("<seed>", &text).unwrap();
-        let server = ApiServer::spawn(&seed, ServerOptions::default()).unwrap();
+        let server = ApiServer::spawn(&seed, options).unwrap();
         let dir = tempfile::tempdir().unwrap();
         server.write_kubeconfig(dir.path().join("config")).unwrap();
         Self { server, dir }
@@ -639,4 +644,287 @@ fn all_namespaces_a_selector_and_kind_filters_narrow_the_backup() {
             "summary.yaml"
         ]
     );
+}
+
+/// The objects of a multi-document YAML file.
+fn documents(path: &Path) -> Vec<Value> {
+    let text = fs::read_to_string(path).unwrap();
+    Loader::load_str("<schedule>", &text)
+        .unwrap()
+        .objects()
+        .iter()
+        .map(|o| o.raw().to_value())
+        .collect()
+}
+
+/// `korral backup schedule nightly -n shop --encrypt-to …` into `schedule.yaml`, with
+/// a key generated for it.
+fn schedule_encrypted(cluster: &Cluster) {
+    let generated = cluster
+        .korral()
+        .args([
+            "keys",
+            "generate",
+            "--name",
+            "Backups",
+            "--email",
+            "backups@example.com",
+        ])
+        .env("KORRAL_PASSPHRASE", "s3cret")
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let output = cluster.run_ok(&[
+        "backup",
+        "schedule",
+        "nightly",
+        "--schedule",
+        "15 2 * * *",
+        "-n",
+        "shop",
+        "--keep",
+        "5",
+        "--storage",
+        "2Gi",
+        "--encrypt-to",
+        "backups@example.com",
+        "--out",
+        "schedule.yaml",
+    ]);
+    assert!(stdout(&output).is_empty());
+    let err = stderr(&output);
+    assert!(
+        err.contains("korral deploy nightly -n korral-backup"),
+        "{err}"
+    );
+    assert!(!err.contains("in clear"), "{err}");
+}
+
+#[test]
+fn a_schedule_passes_the_audit_and_deploys() {
+    let cluster = Cluster::start_with(
+        &[],
+        ServerOptions {
+            controllers: Some(Controllers {
+                tick: std::time::Duration::from_millis(20),
+                ..Controllers::default()
+            }),
+            ..ServerOptions::default()
+        },
+    );
+    schedule_encrypted(&cluster);
+
+    // korral's own audit: nothing at high or above, on the CronJob or anywhere.
+    let audit = cluster.run(&[
+        "audit",
+        "-f",
+        "schedule.yaml",
+        "--fail-on",
+        "high",
+        "-o",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert!(audit.status.success(), "{report:#}\n{}", stderr(&audit));
+    let findings = report["findings"].as_array().unwrap();
+    let serious: Vec<&Value> = findings
+        .iter()
+        .filter(|f| matches!(f["severity"].as_str(), Some("high" | "critical")))
+        .collect();
+    assert!(serious.is_empty(), "{serious:#?}");
+    // Restricted Pod Security: no finding of that standard on the pod.
+    let pod_security: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["object"]["kind"] == "CronJob")
+        .filter(|f| f["code"].as_str().unwrap().starts_with("PS"))
+        .collect();
+    assert!(pod_security.is_empty(), "{pod_security:#?}");
+
+    let deployed = cluster.run(&[
+        "deploy",
+        "nightly",
+        "-n",
+        "korral-backup",
+        "-f",
+        "schedule.yaml",
+        "--no-wait",
+        "--timeout",
+        "60s",
+    ]);
+    assert!(
+        deployed.status.success(),
+        "{}\n{}",
+        stdout(&deployed),
+        stderr(&deployed)
+    );
+    let server = &cluster.server;
+    let cron_job = server
+        .get("batch/v1", "CronJob", Some("korral-backup"), "nightly")
+        .expect("the CronJob is in the cluster");
+    assert_eq!(cron_job["spec"]["schedule"], "15 2 * * *");
+    let rbac = "rbac.authorization.k8s.io/v1";
+    assert!(
+        server
+            .get(rbac, "RoleBinding", Some("shop"), "korral-backup.nightly")
+            .is_some()
+    );
+    assert!(
+        server
+            .get(
+                rbac,
+                "ClusterRoleBinding",
+                None,
+                "korral-backup.nightly.namespaces"
+            )
+            .is_some()
+    );
+    assert!(
+        server
+            .get(
+                "v1",
+                "PersistentVolumeClaim",
+                Some("korral-backup"),
+                "nightly"
+            )
+            .is_some()
+    );
+}
+
+#[test]
+fn a_schedules_command_run_as_its_pod_backs_up_encrypted_with_the_mounted_key() {
+    let cluster = Cluster::start(&[]);
+    schedule_encrypted(&cluster);
+    // The ConfigMap laid out as its volume would be, the claim a folder: the pod's
+    // command must find the key and encrypt the Secret with no other setup.
+    let objects = documents(&cluster.path("schedule.yaml"));
+    let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let spec = &objects.iter().find(|o| o["kind"] == "CronJob").unwrap()["spec"]["jobTemplate"]["spec"]
+        ["template"]["spec"];
+    let mounted = cluster.path("mounted-keyring");
+    for item in spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["configMap"]["items"].as_array())
+        .flatten()
+    {
+        let path = mounted.join(item["path"].as_str().unwrap());
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let key = config_map["data"][item["key"].as_str().unwrap()]
+            .as_str()
+            .unwrap();
+        fs::write(path, key).unwrap();
+    }
+    let backups = cluster.path("claim");
+    let args: Vec<String> = spec["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| match a.as_str().unwrap() {
+            "/backups" => backups.display().to_string(),
+            "/keyring" => mounted.display().to_string(),
+            other => other.to_owned(),
+        })
+        .collect();
+    assert_eq!(spec["containers"][0]["command"][0], "korral");
+    let output = cluster
+        .korral()
+        .args(&args)
+        // Only what the pod has: no keyring of the user's.
+        .env("KORRAL_KEYRING", cluster.path("no-such-keyring"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}\n{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("1 Secret encrypted"), "{err}");
+    let written: Vec<PathBuf> = fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let archive = decompressed(&written[0]);
+    assert!(!contains(&archive, SECRET_BASE64));
+    assert!(contains(&archive, "greeting"));
+}
+
+#[test]
+fn a_schedule_with_a_hostile_or_missing_value_writes_nothing() {
+    let cluster = Cluster::start(&[]);
+    for (args, expected) in [
+        (
+            vec!["--schedule", "15 2 * * *\nkind: Secret", "-A"],
+            "is not a cron schedule",
+        ),
+        (
+            vec!["--schedule", "$(id) * * * *", "-A"],
+            "is not a cron schedule",
+        ),
+        (
+            vec!["--schedule", "@daily", "-n", "kube/system"],
+            "is not a namespace name",
+        ),
+        (
+            vec!["--schedule", "@daily", "-A", "--storage", "10Gi; x"],
+            "is not a volume size",
+        ),
+        (
+            vec![
+                "--schedule",
+                "@daily",
+                "-A",
+                "--image",
+                "korral:1 --privileged",
+            ],
+            "is not an image reference",
+        ),
+        (
+            vec![
+                "--schedule",
+                "@daily",
+                "-A",
+                "--encrypt-to",
+                "nobody@example.com",
+            ],
+            "no key matches",
+        ),
+        // What to back up is never guessed.
+        (vec!["--schedule", "@daily"], "--backup-namespace"),
+    ] {
+        let mut all = vec!["backup", "schedule", "nightly", "--out", "s.yaml"];
+        all.extend(args);
+        let output = cluster.run(&all);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{all:?}\n{}",
+            stderr(&output)
+        );
+        let err = stderr(&output);
+        assert!(err.contains(expected), "{all:?}: {err}");
+        assert!(!cluster.path("s.yaml").exists(), "{all:?}");
+    }
+
+    // To standard output, the whole cluster, in the clear: said so.
+    let output = cluster.run_ok(&["backup", "schedule", "all", "--schedule", "@daily", "-A"]);
+    let objects: Vec<Value> = Loader::load_str("<stdout>", &stdout(&output))
+        .unwrap()
+        .objects()
+        .iter()
+        .map(|o| o.raw().to_value())
+        .collect();
+    assert!(objects.iter().any(|o| o["kind"] == "ClusterRoleBinding"));
+    assert!(!objects.iter().any(|o| o["kind"] == "RoleBinding"));
+    assert!(stderr(&output).contains("Secret values in clear"));
+    // The whole-cluster grant is as intended for the audit as the namespaced one.
+    cluster.run_ok(&[
+        "backup",
+        "schedule",
+        "all",
+        "--schedule",
+        "@daily",
+        "-A",
+        "--out",
+        "all.yaml",
+    ]);
+    cluster.run_ok(&["audit", "-f", "all.yaml", "--fail-on", "high"]);
 }

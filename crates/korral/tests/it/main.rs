@@ -18,7 +18,8 @@
 //! - `bundle`: `korral bundle` create, verify, inspect, extract in every format; gpg both ways;
 //!   tampering, traversal and bombs. `keys`: `korral keys`, keys moving between gpg and korral.
 //! - `backup`: `korral backup create`, `inspect`, `verify` against the API test server:
-//!   layout, summary, encrypted Secrets, hostile names, retention.
+//!   layout, summary, encrypted Secrets, hostile names, retention; `backup schedule`'s
+//!   manifests audited, deployed and their command run as the pod would.
 
 mod audit;
 mod backup;
