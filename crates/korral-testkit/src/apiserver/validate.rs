@@ -62,6 +62,11 @@ fn is_label(text: &str) -> bool {
         && !text.ends_with('-')
 }
 
+/// A name that can be one segment of a URL path: not `.` or `..`, no `/` or `%`.
+fn is_path_segment(text: &str) -> bool {
+    !text.is_empty() && text != "." && text != ".." && !text.contains(['/', '%'])
+}
+
 fn is_subdomain(text: &str) -> bool {
     text.len() <= 253 && text.split('.').all(is_label)
 }
@@ -79,7 +84,18 @@ pub(crate) fn check(
     }
     check_types(t, value)?;
     let mut errors = Vec::new();
-    if create {
+    // RBAC objects are named as path segments (`system:basic-user`), as
+    // `ValidateRBACName` (`path.IsValidPathSegmentName`) allows: not `.` or `..`, no
+    // `/` or `%`.
+    let rbac = t.group == "rbac.authorization.k8s.io";
+    if create && rbac && !is_path_segment(name) {
+        errors.push(FieldError::invalid(
+            "metadata.name",
+            &format!("{name:?}"),
+            "may not be '.' or '..', or contain '/' or '%'",
+        ));
+    }
+    if create && !rbac {
         let label = matches!(
             (t.group.as_str(), t.kind.as_str()),
             ("", "Namespace" | "Service")
@@ -421,6 +437,15 @@ fn check_types(t: &ResourceType, value: &Value) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rbac_names_are_path_segments() {
+        assert!(is_path_segment("system:basic-user"));
+        assert!(is_path_segment("Role_With.Caps"));
+        for bad in ["", ".", "..", "a/b", "100%"] {
+            assert!(!is_path_segment(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn names_are_dns_subdomains_or_labels() {

@@ -25,6 +25,8 @@ struct Report {
     left_out: Vec<Skipped>,
     /// Restored objects that did not get ready (with --wait).
     not_ready: Vec<korral_apply::Failure>,
+    /// API requests sent (discovery not counted).
+    requests: u64,
 }
 
 /// Progress lines on standard error.
@@ -111,7 +113,7 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<ExitStatus> {
         timeout: args.timeout,
     };
     let runtime = source::runtime()?;
-    let (objects, not_ready) = runtime.block_on(async {
+    let (objects, not_ready, requests) = runtime.block_on(async {
         let timeout = Some(args.request_timeout).filter(|t| !t.is_zero());
         let config = ClusterConfig::load(KubeOptions {
             kubeconfig: args.kubeconfig.clone(),
@@ -123,7 +125,9 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<ExitStatus> {
         let mut progress = Lines {
             quiet: args.output != ReportFormat::Table,
         };
-        anyhow::Ok(korral_apply::put_all(&mut cluster, objects, &options, &mut progress).await?)
+        let (objects, not_ready) =
+            korral_apply::put_all(&mut cluster, objects, &options, &mut progress).await?;
+        anyhow::Ok((objects, not_ready, cluster.requests()))
     })?;
     let report = Report {
         file: args.file.display().to_string(),
@@ -131,6 +135,7 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<ExitStatus> {
         objects,
         left_out,
         not_ready,
+        requests,
     };
     Printer::new(None).emit(|out| match args.output {
         ReportFormat::Json => Printer::data(out, &report, false),
