@@ -152,55 +152,13 @@ impl Cluster {
         }
     }
 
-    /// A backup of namespace `shop` as `korral backup create` lays it out: a snapshot
-    /// (Secrets in clear), one file per object, bundled.
+    /// A backup of namespace `shop`, by `korral backup create`.
     fn backup(&self) -> PathBuf {
-        let output = self
-            .korral()
-            .args(["snapshot", "--include-secret-data", "-o", "json"])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", stderr(&output));
-        let list: Value = serde_json::from_slice(&output.stdout).unwrap();
-        let root = self.dir.path().join("backup");
-        for object in list["items"].as_array().unwrap() {
-            let ns = object
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str);
-            let keep = ns == Some("shop")
-                || object["kind"] == "CustomResourceDefinition"
-                || (object["kind"] == "Namespace" && object["metadata"]["name"] == "shop");
-            if !keep {
-                continue;
-            }
-            let api = object["apiVersion"].as_str().unwrap();
-            let group = api.split_once('/').map_or("", |(g, _)| g);
-            let path = korral_backup::object_path(
-                group,
-                object["kind"].as_str().unwrap(),
-                ns,
-                object["metadata"]["name"].as_str().unwrap(),
-            )
-            .unwrap();
-            let file = root.join(path);
-            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-            std::fs::write(&file, serde_json::to_string(object).unwrap()).unwrap();
-        }
         let bundle = self.dir.path().join("shop-backup.tar.zst");
         let output = self
             .korral()
-            .args([
-                "bundle",
-                "create",
-                "--name",
-                "backup",
-                "--version",
-                "1",
-                "--out",
-            ])
+            .args(["backup", "create", "-n", "shop", "--out"])
             .arg(&bundle)
-            .arg(".")
-            .current_dir(&root)
             .output()
             .unwrap();
         assert!(output.status.success(), "{}", stderr(&output));
