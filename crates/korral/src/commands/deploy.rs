@@ -25,7 +25,7 @@ use crate::printer::Printer;
 use crate::source;
 
 /// Connects, and names the namespace: `-n`, else the context's.
-async fn connect(args: &ClusterArgs) -> anyhow::Result<(Cluster, String)> {
+pub(crate) async fn connect(args: &ClusterArgs) -> anyhow::Result<(Cluster, String)> {
     let timeout = Some(args.request_timeout).filter(|t| !t.is_zero());
     let config = ClusterConfig::load(KubeOptions {
         kubeconfig: args.kubeconfig.clone(),

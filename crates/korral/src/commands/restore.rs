@@ -4,15 +4,14 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use anyhow::anyhow;
-use korral_apply::{Cluster, Event, Existing, Progress, PutOptions, PutResult};
+use korral_apply::{Event, Existing, Progress, PutOptions, PutResult};
 use korral_backup::{RestoreSelection, Skipped, parse_mapping, prepare, read_backup};
 use korral_core::terminal::escape;
-use korral_kube::{ClusterConfig, KubeOptions, Limits};
 use serde::Serialize;
 
-use super::deploy::verify_and_extract;
+use super::deploy::{connect, verify_and_extract};
 use super::{ExitStatus, InputError};
-use crate::cli::{ExistingArg, ReportFormat, RestoreArgs};
+use crate::cli::{ClusterArgs, ExistingArg, ReportFormat, RestoreArgs};
 use crate::printer::Printer;
 use crate::source;
 
@@ -114,14 +113,13 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<ExitStatus> {
     };
     let runtime = source::runtime()?;
     let (objects, not_ready, requests) = runtime.block_on(async {
-        let timeout = Some(args.request_timeout).filter(|t| !t.is_zero());
-        let config = ClusterConfig::load(KubeOptions {
+        let (mut cluster, _) = connect(&ClusterArgs {
+            namespace: None,
             kubeconfig: args.kubeconfig.clone(),
             context: args.context.clone(),
-            namespace: None,
-            limits: Limits::default().with_request_timeout(timeout),
-        })?;
-        let mut cluster = Cluster::connect(config.client().await?).await?;
+            request_timeout: args.request_timeout,
+        })
+        .await?;
         let mut progress = Lines {
             quiet: args.output != ReportFormat::Table,
         };
