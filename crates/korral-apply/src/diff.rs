@@ -246,6 +246,23 @@ fn clean(object: &Value, other: Option<&Value>, side: &str) -> Value {
                 }
             }
         }
+        // `kubectl apply` (client-side) keeps the whole Secret, values and all, in this
+        // annotation: masked like the values.
+        const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+        let theirs = other
+            .and_then(|o| o.pointer("/metadata/annotations"))
+            .and_then(|a| a.get(LAST_APPLIED));
+        if let Some(value) = out
+            .pointer_mut("/metadata/annotations")
+            .and_then(|a| a.get_mut(LAST_APPLIED))
+        {
+            let same = other.is_none() || theirs == Some(&*value);
+            *value = Value::from(if same {
+                "***".to_owned()
+            } else {
+                format!("*** ({side})")
+            });
+        }
     }
     out
 }
@@ -261,6 +278,11 @@ mod tests {
             "data": {"same": "c2FtZQ==", "changed": "b2xk"}});
         let after = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
             "data": {"same": "c2FtZQ==", "changed": "bmV3", "added": "eA=="}});
+        let mut live = live;
+        live["metadata"]["annotations"] = serde_json::json!({
+            "kubectl.kubernetes.io/last-applied-configuration":
+                "{\"data\":{\"changed\":\"b2xk\"},\"kind\":\"Secret\"}"
+        });
         let before = yaml(&clean(&live, Some(&after), "before"));
         let after = yaml(&clean(&after, Some(&live), "after"));
         for text in [&before, &after] {
