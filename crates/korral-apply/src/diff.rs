@@ -205,6 +205,9 @@ fn path_of(id: &ObjectId) -> String {
     parts.join(".")
 }
 
+/// The annotation client-side `kubectl apply` keeps the last applied object in.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 fn yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_else(|_| value.to_string())
 }
@@ -248,7 +251,6 @@ fn clean(object: &Value, other: Option<&Value>, side: &str) -> Value {
         }
         // `kubectl apply` (client-side) keeps the whole Secret, values and all, in this
         // annotation: masked like the values.
-        const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
         let theirs = other
             .and_then(|o| o.pointer("/metadata/annotations"))
             .and_then(|a| a.get(LAST_APPLIED));
