@@ -11,12 +11,12 @@ use similar::TextDiff;
 
 use crate::api::Cluster;
 use crate::applyset::{parent_name, set_id, valid_set_name};
-use crate::engine::{
-    CONCURRENCY, DeployOptions, Item, api_message, is_conflict, members, prepare, secret,
-};
+use crate::engine::{CONCURRENCY, DeployOptions, Item, secret};
 use crate::error::Rejection;
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, ObjectId};
+use crate::set::members;
+use crate::validate::{api_message, is_conflict, prepare};
 
 /// What would happen to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

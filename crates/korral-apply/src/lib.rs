@@ -15,6 +15,8 @@
 //!   [`rollback`] and [`revisions`] work from any machine.
 //! - [`undeploy`] deletes a set's members in reverse order, then its records.
 //! - [`diff`] says what a deploy would change, object by object.
+//! - [`put_all`] writes objects outside a set, one by one in the same order (create, or
+//!   skip/update what exists; owner references re-linked): what `korral restore` uses.
 //!
 //! ```no_run
 //! use korral_apply::{Cluster, DeployOptions, Manifest, Quiet, deploy};
@@ -37,6 +39,8 @@ mod order;
 mod progress;
 mod put;
 mod revision;
+mod set;
+mod validate;
 mod wait;
 
 pub use api::{Applied, Cluster, FIELD_MANAGER};
@@ -46,8 +50,7 @@ pub use applyset::{
 };
 pub use diff::{Change, ChangeKind, diff};
 pub use engine::{
-    AppliedObject, DeployOptions, DeployResult, Outcome, SetSummary, deploy, interrupted,
-    revisions, rollback, sets, undeploy,
+    AppliedObject, DeployOptions, DeployResult, Outcome, deploy, interrupted, rollback, undeploy,
 };
 pub use error::{Error, Rejection, Result};
 pub use manifest::{Manifest, ObjectId, group_kind};
@@ -55,4 +58,5 @@ pub use order::{WAVE_ANNOTATION, Wave, delete_order, kind_rank, plan};
 pub use progress::{Event, Progress, Quiet};
 pub use put::{Existing, Put, PutOptions, PutResult, put_all};
 pub use revision::{Revision, RevisionStatus, digest, from_secret, revision_name};
+pub use set::{SetSummary, revisions, sets};
 pub use wait::Failure;

@@ -10,11 +10,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::Cluster;
-use crate::engine::api_message;
 use crate::error::Result;
 use crate::manifest::{Manifest, ObjectId, str_at};
 use crate::order::plan;
 use crate::progress::{Event, Progress};
+use crate::validate::api_message;
 use crate::wait::{Failure, Member, WaitOptions, wait_ready};
 
 /// What to do with an object that already exists.
