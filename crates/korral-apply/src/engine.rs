@@ -14,7 +14,7 @@ use crate::api::{Applied, Cluster};
 use crate::applyset::{PART_OF_LABEL, parent_name, set_id, valid_set_name};
 use crate::error::{Error, Rejection, Result};
 use crate::manifest::{Manifest, ObjectId};
-use crate::order::{delete_order, plan};
+use crate::order::{Wave, delete_order, plan};
 use crate::progress::{Event, Progress};
 use crate::revision::{
     Revision, RevisionStatus, digest, from_secret, manifests_of, restamp, revision_name, to_secret,
@@ -179,8 +179,8 @@ pub async fn deploy(
     let requests_before = cluster.requests();
     let id = set_id(&options.name, &options.namespace);
     let mut items = prepare(cluster, manifests, options, &id)?;
-    // A bad wave annotation is bad input, found before anything changes.
-    plan(&items.iter().map(|i| i.manifest.clone()).collect::<Vec<_>>())?;
+    // The order, once; a bad wave annotation is bad input, found before anything changes.
+    let waves = plan(&items.iter().map(|i| i.manifest.clone()).collect::<Vec<_>>())?;
     let history = history(cluster, &options.name, &options.namespace).await?;
     let namespaces_to_create = missing_namespaces(cluster, &items, options).await?;
 
@@ -310,8 +310,8 @@ pub async fn deploy(
     let failures = match run_waves(
         cluster,
         &mut items,
+        &waves,
         options,
-        &record.id,
         deadline,
         &mut outcome,
         progress,
@@ -638,16 +638,17 @@ fn now() -> String {
 async fn run_waves(
     cluster: &mut Cluster,
     items: &mut [Item],
+    waves: &[Wave],
     options: &DeployOptions,
-    id: &str,
     deadline: Instant,
     outcome: &mut Outcome,
     progress: &mut dyn Progress,
 ) -> Result<Vec<Failure>> {
-    let manifests: Vec<Manifest> = items.iter().map(|i| i.manifest.clone()).collect();
-    let waves = plan(&manifests)?;
     let several = waves.len() > 1;
-    let selector = format!("{PART_OF_LABEL}={id}");
+    let selector = format!(
+        "{PART_OF_LABEL}={}",
+        set_id(&options.name, &options.namespace)
+    );
     let wait = WaitOptions {
         deadline,
         failure_grace: options.failure_grace,

@@ -132,41 +132,25 @@ pub async fn put_all(
                     });
                     continue;
                 };
-                let result = put_one(cluster, &resource, &object, options).await?;
-                if let (Ok(value), Some(old)) = (&result, old_uids.get(i).filter(|u| !u.is_empty()))
+                let (result, value) = put_one(cluster, &resource, &object, options).await?;
+                if let (Some(value), Some(old)) =
+                    (&value, old_uids.get(i).filter(|u| !u.is_empty()))
                 {
                     let uid = str_at(value, "/metadata/uid");
                     if !uid.is_empty() {
                         new_uids.insert(old.clone(), uid.to_owned());
                     }
                 }
-                let result = match result {
-                    Ok(value) => {
-                        let how = if value.get("__existing").is_some() {
-                            if options.existing == Existing::Update {
-                                PutResult::Updated
-                            } else {
-                                PutResult::SkippedExists
-                            }
-                        } else {
-                            PutResult::Created
-                        };
-                        if how != PutResult::SkippedExists {
-                            written.push(Member {
-                                id: id.clone(),
-                                resource: resource.clone(),
-                            });
-                            if id.kind == "CustomResourceDefinition" {
-                                established.push(Member {
-                                    id: id.clone(),
-                                    resource: resource.clone(),
-                                });
-                            }
-                        }
-                        how
+                if matches!(result, PutResult::Created | PutResult::Updated) {
+                    let member = Member {
+                        id: id.clone(),
+                        resource: resource.clone(),
+                    };
+                    if id.kind == "CustomResourceDefinition" {
+                        established.push(member.clone());
                     }
-                    Err(message) => PutResult::Failed(message),
-                };
+                    written.push(member);
+                }
                 progress.event(Event::Note(format!("{} {id}", word(&result))));
                 results[i] = Some(Put { id, result });
             }
@@ -196,65 +180,54 @@ fn word(result: &PutResult) -> String {
     }
 }
 
-/// Creates one object; when it exists, leaves it or applies it. `Ok` holds the object
-/// as the server has it, marked `__existing` when it was there before; `Err` the
-/// server's reason.
+/// Creates one object; when it exists, leaves it or applies it. Returns what happened
+/// and the object as the server has it (none when it failed).
 async fn put_one(
     cluster: &Cluster,
     resource: &korral_kube::Resource,
     object: &Value,
     options: &PutOptions,
-) -> Result<Result<Value, String>> {
-    let namespace = object
-        .pointer("/metadata/namespace")
-        .and_then(Value::as_str)
-        .filter(|_| resource.namespaced);
+) -> Result<(PutResult, Option<Value>)> {
+    let refused =
+        |err: &korral_kube::Error| err.status_code().is_some_and(|c| (400..500).contains(&c));
     match cluster
         .create(resource, object, options.dry_run, &options.field_manager)
         .await
     {
-        Ok(value) => Ok(Ok(value)),
-        Err(crate::Error::Kube(err)) if err.status_code() == Some(409) => {
+        Ok(value) => return Ok((PutResult::Created, Some(value))),
+        // It exists: what to do with it follows.
+        Err(crate::Error::Kube(err)) if err.status_code() == Some(409) => {}
+        Err(crate::Error::Kube(err)) if refused(&err) => {
+            return Ok((PutResult::Failed(api_message(&err)), None));
+        }
+        Err(err) => return Err(err),
+    }
+    match options.existing {
+        Existing::Skip => {
+            let namespace = object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .filter(|_| resource.namespaced);
             let name = str_at(object, "/metadata/name");
-            let mut existing = match options.existing {
-                Existing::Skip => cluster
-                    .get(resource, namespace, name)
-                    .await?
-                    .unwrap_or(Value::Null),
-                Existing::Update => {
-                    match cluster
-                        .apply_as(
-                            resource,
-                            object,
-                            options.dry_run,
-                            true,
-                            &options.field_manager,
-                        )
-                        .await
-                    {
-                        Ok((value, _)) => value,
-                        Err(crate::Error::Kube(err))
-                            if err.status_code().is_some_and(|c| (400..500).contains(&c)) =>
-                        {
-                            return Ok(Err(api_message(&err)));
-                        }
-                        Err(err) => return Err(err),
-                    }
-                }
-            };
-            if let Some(map) = existing.as_object_mut() {
-                map.insert("__existing".to_owned(), Value::Bool(true));
-            } else {
-                existing = serde_json::json!({"__existing": true});
-            }
-            Ok(Ok(existing))
+            let live = cluster.get(resource, namespace, name).await?;
+            Ok((PutResult::SkippedExists, live))
         }
-        Err(crate::Error::Kube(err))
-            if err.status_code().is_some_and(|c| (400..500).contains(&c)) =>
+        Existing::Update => match cluster
+            .apply_as(
+                resource,
+                object,
+                options.dry_run,
+                true,
+                &options.field_manager,
+            )
+            .await
         {
-            Ok(Err(api_message(&err)))
-        }
-        Err(err) => Err(err),
+            Ok((value, _)) => Ok((PutResult::Updated, Some(value))),
+            Err(crate::Error::Kube(err)) if refused(&err) => {
+                Ok((PutResult::Failed(api_message(&err)), None))
+            }
+            Err(err) => Err(err),
+        },
     }
 }
 

@@ -6,20 +6,16 @@ use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use korral_core::ObjectSet;
-use korral_testkit::{ApiServer, Controllers, ServerOptions};
+use korral_testkit::{ApiServer, Controllers};
 use serde_json::Value;
 
-use crate::util::{korral, stderr, stdout};
+use crate::util::{controlled_server, korral, stderr, stdout};
 
 /// A cluster with controllers, a kubeconfig, and a folder of manifests.
 struct Cluster {
     server: ApiServer,
     dir: tempfile::TempDir,
 }
-
-const NODE: &str = r#"{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"},
-  "status": {"conditions": [{"type": "Ready", "status": "True"}]}}"#;
 
 /// The first version of the app: a namespace, a CRD and a resource of its kind, two
 /// ConfigMaps, a Secret, a Deployment that reads one ConfigMap, and its Service.
@@ -91,27 +87,7 @@ impl Cluster {
     }
 
     fn start_with(controllers: Controllers) -> Self {
-        let seed = ObjectSet::from_objects(
-            vec![
-                korral_core::Object::from_json(
-                    NODE,
-                    korral_core::Source {
-                        file: korral_core::FileId(0),
-                        line: 1,
-                    },
-                )
-                .unwrap(),
-            ],
-            vec!["<seed>".to_owned()],
-            Vec::new(),
-        );
-        let options = ServerOptions {
-            controllers: Some(controllers),
-            ..ServerOptions::default()
-        };
-        let server = ApiServer::spawn(&seed, options).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        server.write_kubeconfig(dir.path().join("config")).unwrap();
+        let (server, dir) = controlled_server(controllers);
         std::fs::create_dir(dir.path().join("app")).unwrap();
         Self { server, dir }
     }

@@ -4,11 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use korral_core::ObjectSet;
-use korral_testkit::{ApiServer, Controllers, ServerOptions};
+use korral_testkit::{ApiServer, Controllers};
 use serde_json::{Value, json};
 
-use crate::util::{korral, stderr, stdout};
+use crate::util::{controlled_server, korral, stderr, stdout};
 
 const APP: &str = r"apiVersion: v1
 kind: Namespace
@@ -93,25 +92,10 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Self {
-        let node = korral_core::Object::from_json(
-            r#"{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}}"#,
-            korral_core::Source {
-                file: korral_core::FileId(0),
-                line: 1,
-            },
-        )
-        .unwrap();
-        let seed = ObjectSet::from_objects(vec![node], vec!["<seed>".to_owned()], Vec::new());
-        let options = ServerOptions {
-            controllers: Some(Controllers {
-                tick: Duration::from_millis(20),
-                ..Controllers::default()
-            }),
-            ..ServerOptions::default()
-        };
-        let server = ApiServer::spawn(&seed, options).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        server.write_kubeconfig(dir.path().join("config")).unwrap();
+        let (server, dir) = controlled_server(Controllers {
+            tick: Duration::from_millis(20),
+            ..Controllers::default()
+        });
         Self { server, dir }
     }
 
