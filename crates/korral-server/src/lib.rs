@@ -8,4 +8,6 @@
 
 pub mod hub;
 pub mod live;
+pub mod recorder;
 pub mod state;
+pub mod ws;

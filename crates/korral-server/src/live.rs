@@ -1,10 +1,11 @@
 //! The clusters served and their current state.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
-use korral_core::ObjectSet;
+use korral_core::{Object, ObjectSet};
 use korral_topology::LiveGraph;
+use sha2::{Digest, Sha256};
 
 /// The clusters served, by name. Cheap to clone.
 #[derive(Clone, Default)]
@@ -14,41 +15,34 @@ pub struct Clusters {
 
 impl Clusters {
     /// One read-only cluster made of files, dumps or a snapshot (`korral serve -f`).
+    /// Secrets' values are replaced by digests ([`redact`]) as in a live cluster.
     pub fn offline(name: &str, set: &ObjectSet) -> Self {
         let clusters = Self::default();
-        clusters.insert(Arc::new(ClusterView {
-            name: name.to_owned(),
-            server: None,
-            read_only: true,
-            graph: RwLock::new(LiveGraph::from_objects(set.objects().iter().cloned())),
-        }));
+        let view = ClusterView::new(name, None, true);
+        view.write(|graph| {
+            for object in set.objects() {
+                graph.upsert(redact(object));
+            }
+        });
+        clusters.insert(Arc::new(view));
         clusters
     }
 
     /// Adds or replaces a cluster.
     pub fn insert(&self, view: Arc<ClusterView>) {
-        let mut map = self
-            .inner
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         map.insert(view.name.clone(), view);
     }
 
     /// The cluster called `name`.
     pub fn get(&self, name: &str) -> Option<Arc<ClusterView>> {
-        let map = self
-            .inner
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         map.get(name).cloned()
     }
 
     /// Every cluster, by name.
     pub fn all(&self) -> Vec<Arc<ClusterView>> {
-        let map = self
-            .inner
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         map.values().cloned().collect()
     }
 }
@@ -62,16 +56,180 @@ pub struct ClusterView {
     /// Files, dumps or a snapshot: nothing can be written.
     pub read_only: bool,
     /// The current objects and how they relate, kept up to date by the recorder.
+    /// Secrets hold digests, never values ([`redact`]).
     pub graph: RwLock<LiveGraph>,
+    /// Whether the recorder has listed every resource once (until then the graph is
+    /// partial; `/readyz` can say so).
+    pub synced: std::sync::atomic::AtomicBool,
+    /// The recorder's last trouble with this cluster (watch or store), cleared when it
+    /// recovers.
+    error: std::sync::Mutex<Option<String>>,
 }
 
 impl ClusterView {
+    /// An empty view.
+    pub fn new(name: &str, server: Option<String>, read_only: bool) -> Self {
+        Self {
+            name: name.to_owned(),
+            server,
+            read_only,
+            graph: RwLock::new(LiveGraph::new()),
+            synced: std::sync::atomic::AtomicBool::new(read_only),
+            error: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The recorder's last trouble with this cluster, if it has not recovered.
+    pub fn error(&self) -> Option<String> {
+        self.error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sets (or clears) [`ClusterView::error`].
+    pub fn set_error(&self, error: Option<String>) {
+        *self.error.lock().unwrap_or_else(PoisonError::into_inner) = error;
+    }
+
     /// Runs `f` on the current graph (a read lock: keep it short).
     pub fn read<T>(&self, f: impl FnOnce(&LiveGraph) -> T) -> T {
-        let graph = self
-            .graph
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let graph = self.graph.read().unwrap_or_else(PoisonError::into_inner);
         f(&graph)
+    }
+
+    /// Runs `f` on the graph to change it (the recorder; a write lock).
+    pub fn write<T>(&self, f: impl FnOnce(&mut LiveGraph) -> T) -> T {
+        let mut graph = self.graph.write().unwrap_or_else(PoisonError::into_inner);
+        f(&mut graph)
+    }
+
+    /// The current objects as a set (a copy: for analyses that read a whole set, such
+    /// as status and audit).
+    pub fn object_set(&self) -> ObjectSet {
+        let objects = self.read(|graph| graph.objects().cloned().collect());
+        ObjectSet::from_objects(objects, vec![self.name.clone()], Vec::new())
+    }
+}
+
+/// The annotation `kubectl apply` writes, which holds a whole Secret, values included.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// An object fit to be served: a Secret's `data` and `stringData` values become
+/// `sha256:HEX` digests of themselves (keys stay, so a change still shows) and its
+/// last-applied annotation is masked. Every other object is returned as it is.
+pub fn redact(object: &Object) -> Object {
+    if !(object.group().is_empty() && object.kind() == "Secret") {
+        return object.clone();
+    }
+    let mut value = object.raw().to_value();
+    for field in ["data", "stringData"] {
+        if let Some(map) = value.get_mut(field).and_then(|v| v.as_object_mut()) {
+            for entry in map.values_mut() {
+                let text = entry
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| entry.to_string());
+                *entry = digest(&text).into();
+            }
+        }
+    }
+    if let Some(annotation) = value
+        .pointer_mut("/metadata/annotations")
+        .and_then(|a| a.as_object_mut())
+        .and_then(|a| a.get_mut(LAST_APPLIED))
+    {
+        *annotation = "(masked: it holds the Secret's values)".into();
+    }
+    let text = value.to_string();
+    // The text is the object's own, re-serialised: it reads back; keep the original
+    // metadata-only form if it somehow does not, never the values.
+    Object::from_json(&text, object.source()).unwrap_or_else(|_| {
+        let bare = serde_json::json!({
+            "apiVersion": object.api_version(),
+            "kind": object.kind(),
+            "metadata": {"name": object.name(), "namespace": object.namespace()},
+        });
+        Object::from_json(&bare.to_string(), object.source()).unwrap_or_else(|_| object.clone())
+    })
+}
+
+fn digest(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in hash {
+        use std::fmt::Write;
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use korral_core::{FileId, Source};
+
+    use super::*;
+
+    fn object(json: &str) -> Object {
+        Object::from_json(
+            json,
+            Source {
+                file: FileId(0),
+                line: 0,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_secret_keeps_its_keys_and_loses_its_values() {
+        let secret = object(
+            r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"x",
+                "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+                "data":{"password":"aHVudGVyMg=="},"stringData":{"token":"hunter2"}}"#,
+        );
+        let served = redact(&secret);
+        let text = served.raw().as_str();
+        assert!(
+            !text.contains("aHVudGVyMg") && !text.contains("hunter2"),
+            "{text}"
+        );
+        let value = served.raw().to_value();
+        assert!(
+            value["data"]["password"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+        assert!(
+            value["stringData"]["token"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+        assert_eq!(served.key(), secret.key());
+    }
+
+    #[test]
+    fn other_objects_are_served_as_they_are() {
+        let map = object(
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"x"},"data":{"k":"v"}}"#,
+        );
+        assert_eq!(redact(&map).raw().as_str(), map.raw().as_str());
+    }
+
+    #[test]
+    fn an_offline_cluster_holds_no_secret_values() {
+        let secret = object(
+            r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"x"},"data":{"k":"c2VjcmV0"}}"#,
+        );
+        let set = ObjectSet::from_objects(vec![secret], vec!["f".to_owned()], Vec::new());
+        let clusters = Clusters::offline("f", &set);
+        let view = clusters.get("f").unwrap();
+        let texts: Vec<String> =
+            view.read(|g| g.objects().map(|o| o.raw().as_str().to_owned()).collect());
+        assert_eq!(texts.len(), 1);
+        assert!(!texts[0].contains("c2VjcmV0"));
     }
 }

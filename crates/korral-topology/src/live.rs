@@ -213,6 +213,12 @@ impl LiveGraph {
         self.by_key.get(key).map(|&s| &self.slot(s).object)
     }
 
+    /// Every object, in no particular order (to serve the current state without a
+    /// second copy of it).
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.slots.iter().flatten().map(|s| &s.object)
+    }
+
     /// The keys of the objects of one group and kind (to replace them all when a watch
     /// lists again).
     pub fn keys_of(&self, group: &str, kind: &str) -> Vec<ObjectKey> {
