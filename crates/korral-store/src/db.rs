@@ -146,7 +146,8 @@ pub(crate) trait Tx {
 /// An open database: a pool of connections of one backend.
 pub(crate) enum Db {
     Sqlite(sqlite::Sqlite),
-    Postgres(postgres::Postgres),
+    // Boxed: its parsed configuration is large, and there is one per store.
+    Postgres(Box<postgres::Postgres>),
 }
 
 impl Db {
@@ -154,7 +155,9 @@ impl Db {
     pub(crate) fn open(location: &Location) -> Result<Self> {
         match location {
             Location::Sqlite(path) => sqlite::Sqlite::open(path).map(Db::Sqlite),
-            Location::Postgres(url) => postgres::Postgres::open(url).map(Db::Postgres),
+            Location::Postgres(url) => {
+                postgres::Postgres::open(url).map(|p| Db::Postgres(Box::new(p)))
+            }
         }
     }
 

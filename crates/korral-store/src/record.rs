@@ -20,10 +20,10 @@ pub const FULL_EVERY: i64 = 16;
 /// An object's row in `objects`.
 pub(crate) struct Head {
     pub(crate) id: i64,
-    pub(crate) head_seq: i64,
+    pub(crate) latest_seq: i64,
     pub(crate) live: bool,
     pub(crate) since_full: i64,
-    pub(crate) head_body: Option<String>,
+    pub(crate) copy: Option<String>,
 }
 
 pub(crate) fn micros(at: Timestamp) -> Val {
@@ -91,7 +91,7 @@ pub(crate) fn record(
             cluster,
             &key,
             change.kind,
-            value,
+            &value,
             change.at,
         )?);
         last = last.max(Some(change.at));
@@ -139,10 +139,10 @@ pub(crate) fn bookmarks(tx: &mut dyn Tx, cluster: ClusterId) -> Result<HashMap<S
 fn head_of(row: &Row) -> Result<Head> {
     Ok(Head {
         id: row.int(0)?,
-        head_seq: row.int(1)?,
+        latest_seq: row.int(1)?,
         live: row.int(2)? != 0,
         since_full: row.int(3)?,
-        head_body: row.opt_text(4)?.map(str::to_owned),
+        copy: row.opt_text(4)?.map(str::to_owned),
     })
 }
 
@@ -169,19 +169,19 @@ pub(crate) fn load_head(
 /// The object's latest version, whole: kept in `head_body` when it is a patch, else the
 /// version row itself is whole.
 pub(crate) fn current(tx: &mut dyn Tx, head: &Head) -> Result<Value> {
-    if let Some(body) = &head.head_body {
+    if let Some(body) = &head.copy {
         return parse(body, "current object");
     }
     let row = tx
         .query_opt(
             "SELECT is_full, body FROM versions WHERE seq = $1",
-            &[Val::Int(head.head_seq)],
+            &[Val::Int(head.latest_seq)],
         )?
-        .ok_or_else(|| Error::corrupt(format!("version {} is missing", head.head_seq)))?;
+        .ok_or_else(|| Error::corrupt(format!("version {} is missing", head.latest_seq)))?;
     if row.int(0)? == 0 {
         return Err(Error::corrupt(format!(
             "version {} is a patch but the object has no current copy",
-            head.head_seq
+            head.latest_seq
         )));
     }
     parse(row.text(1)?, "version body")
@@ -200,7 +200,7 @@ pub(crate) fn record_one(
     cluster: ClusterId,
     key: &ObjectRef,
     kind: ChangeKind,
-    new: Value,
+    new: &Value,
     at: Timestamp,
 ) -> Result<RecordStats> {
     let head = load_head(tx, cluster, key)?;
@@ -214,10 +214,10 @@ pub(crate) fn record_one(
         (_, None) => (ChangeKind::Added, None),
         (_, Some(h)) => {
             let prev = current(tx, h)?;
-            if prev == new {
+            if prev == *new {
                 return Ok(dropped_same());
             }
-            if scrub::is_churn(&prev, &new) {
+            if scrub::is_churn(&prev, new) {
                 return Ok(RecordStats {
                     dropped_churn: 1,
                     ..RecordStats::default()
@@ -233,7 +233,7 @@ pub(crate) fn record_one(
         head.as_ref(),
         change,
         prev.as_ref(),
-        &new,
+        new,
         at,
     )?;
     Ok(RecordStats {
@@ -341,7 +341,14 @@ pub(crate) fn resync(
     for object in objects {
         let key = ObjectRef::of(object);
         let value = stored_json(object)?;
-        stats.add(record_one(tx, cluster, &key, ChangeKind::Added, value, at)?);
+        stats.add(record_one(
+            tx,
+            cluster,
+            &key,
+            ChangeKind::Added,
+            &value,
+            at,
+        )?);
         seen.insert((key.namespace.unwrap_or_default(), key.name));
     }
     let live = tx.query(
@@ -369,7 +376,7 @@ pub(crate) fn resync(
             cluster,
             &key,
             ChangeKind::Deleted,
-            last,
+            &last,
             at,
         )?);
     }

@@ -35,8 +35,10 @@ pub(crate) fn enforce(
     }
     if let Some(max) = policy.max_bytes {
         let data = data_bytes(tx)?;
-        if data > max {
-            if let Some((seq, seen_at)) = size_cutoff(tx, data - max)? {
+        if data > max
+            && let Some((seq, seen_at)) = size_cutoff(tx, data - max)?
+        {
+            {
                 drop_before(tx, Cutoff::Seq(seq + 1), &mut stats)?;
                 stats.events += tx.exec(
                     "DELETE FROM events WHERE seen_at < $1",

@@ -1,6 +1,8 @@
 //! What the store refuses to keep: Secret values (replaced by digests before anything is
 //! written) and churn (changes that tell nobody anything).
 
+use std::fmt::Write as _;
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -17,7 +19,7 @@ pub(crate) fn digest(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in hash {
-        out.push_str(&format!("{byte:02x}"));
+        let _ = write!(out, "{byte:02x}");
     }
     out
 }
@@ -128,27 +130,24 @@ pub(crate) fn managers(old: Option<&Value>, new: &Value) -> Vec<String> {
             .unwrap_or_default()
     };
     let new_entries = entries(new);
-    let mut names: Vec<String> = match old {
-        Some(old) => {
-            let old_entries = entries(old);
-            new_entries
-                .iter()
-                .filter(|(manager, id, time)| {
-                    !old_entries
-                        .iter()
-                        .any(|(m, i, t)| m == manager && i == id && t == time)
-                })
-                .map(|(manager, _, _)| manager.clone())
-                .collect()
-        }
-        None => {
-            let latest = new_entries.iter().map(|e| e.2.as_str()).max().unwrap_or("");
-            new_entries
-                .iter()
-                .filter(|e| e.2 == latest)
-                .map(|e| e.0.clone())
-                .collect()
-        }
+    let mut names: Vec<String> = if let Some(old) = old {
+        let old_entries = entries(old);
+        new_entries
+            .iter()
+            .filter(|(manager, id, time)| {
+                !old_entries
+                    .iter()
+                    .any(|(m, i, t)| m == manager && i == id && t == time)
+            })
+            .map(|(manager, _, _)| manager.clone())
+            .collect()
+    } else {
+        let latest = new_entries.iter().map(|e| e.2.as_str()).max().unwrap_or("");
+        new_entries
+            .iter()
+            .filter(|e| e.2 == latest)
+            .map(|e| e.0.clone())
+            .collect()
     };
     names.sort();
     names.dedup();

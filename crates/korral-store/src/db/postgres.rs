@@ -39,15 +39,14 @@ impl Postgres {
             url: crate::url::redact(url),
             reason: e.to_string(),
         })?;
-        let host = config
-            .get_hosts()
-            .first()
-            .map(|h| match h {
+        let host = config.get_hosts().first().map_or_else(
+            || "localhost".into(),
+            |h| match h {
                 postgres::config::Host::Tcp(name) => name.clone(),
                 #[cfg(unix)]
                 postgres::config::Host::Unix(path) => path.display().to_string(),
-            })
-            .unwrap_or_else(|| "localhost".into());
+            },
+        );
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let target = format!(
             "{host}:{port}/{}",

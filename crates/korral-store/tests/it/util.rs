@@ -64,6 +64,7 @@ impl TestDb {
     }
 
     pub async fn postgres() -> anyhow::Result<Option<Self>> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
         let Ok(server) = std::env::var(POSTGRES_URL_ENV) else {
             if std::env::var(REQUIRE_POSTGRES_ENV).is_ok_and(|v| v == "1") {
                 anyhow::bail!(
@@ -73,7 +74,6 @@ impl TestDb {
             eprintln!("PostgreSQL half skipped: {POSTGRES_URL_ENV} is not set");
             return Ok(None);
         };
-        static NEXT: AtomicU32 = AtomicU32::new(0);
         let schema = format!(
             "t{}_{}_{}",
             std::process::id(),
@@ -167,9 +167,12 @@ pub fn change(kind: ChangeKind, value: &Value, at: i64) -> Change {
     }
 }
 
-/// A fixed time plus `secs`.
+/// The tests' epoch: a fixed time in the past (retention measures age from now).
+pub const BASE: i64 = 1_760_000_000;
+
+/// The tests' epoch plus `secs`.
 pub fn t(secs: i64) -> Timestamp {
-    Timestamp::from_second(1_800_000_000 + secs).expect("a valid time")
+    Timestamp::from_second(BASE + secs).expect("a valid time")
 }
 
 /// A ConfigMap with one data key.
