@@ -69,6 +69,33 @@ pub enum Command {
     ///   korral events -f dump.json --for pod/shop-api-0
     #[command(verbatim_doc_comment)]
     Events(EventsArgs),
+    /// Show one object's recorded versions, oldest first, each as a YAML diff against
+    /// the one before, with when it changed and who changed it (its field managers).
+    ///
+    /// Reads the store `korral serve` records into (`--database`, default the embedded
+    /// file it uses). Secret values are never recorded: their keys and digests are.
+    ///
+    /// Examples:
+    ///
+    ///   korral history configmap/settings -n shop
+    ///
+    ///   korral history deploy/frontend -n shop --since 2h
+    ///
+    ///   korral history cm/settings -n shop -o json --database postgres://korral@db/korral
+    #[command(verbatim_doc_comment)]
+    History(crate::commands::history::HistoryArgs),
+    /// List what changed in the recorded cluster, newest first: each object added,
+    /// modified or deleted, when and by whom.
+    ///
+    /// Examples:
+    ///
+    ///   korral changes --since 30m
+    ///
+    ///   korral changes -n shop --kind Deployment,ConfigMap --since 2h
+    ///
+    ///   korral changes -l app=web --since 2026-12-06T08:00:00Z -o json
+    #[command(verbatim_doc_comment)]
+    Changes(crate::commands::history::ChangesArgs),
     /// Print the logs of many pods and containers at once, merged, each line prefixed
     /// with its pod and container (coloured on a terminal), as stern does.
     ///
@@ -496,6 +523,16 @@ pub struct TopologyArgs {
     /// Exit with status 1 when the graph has problems.
     #[arg(long)]
     pub fail_on_problems: bool,
+
+    /// The graph as it was at TIME, rebuilt from what `korral serve` recorded: an RFC
+    /// 3339 time or a duration back from now (`-15m`, `-2h`). `--context` picks the
+    /// recorded cluster.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, conflicts_with_all = ["files", "kustomize", "helm", "watch", "live"])]
+    pub at: Option<String>,
+
+    /// With --at: the store to read (default: the embedded file `korral serve` uses).
+    #[arg(long, value_name = "URL", requires = "at")]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -520,6 +557,17 @@ pub struct StatusArgs {
     /// Report Warning events newer than this.
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub events_since: String,
+
+    /// The status as it was at TIME, rebuilt from what `korral serve` recorded: an RFC
+    /// 3339 time or a duration back from now (`-15m`, `-2h`). `--context` picks the
+    /// recorded cluster.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, conflicts_with_all = ["files", "kustomize", "helm"])]
+    pub at: Option<String>,
+
+    /// With --at: the store to read (default: the embedded file `korral serve` uses).
+    #[arg(long, value_name = "URL", requires = "at")]
+    pub database: Option<String>,
+
 
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]

@@ -7,6 +7,7 @@ pub mod config;
 mod deploy;
 mod events;
 pub mod generate;
+pub mod history;
 pub mod init;
 pub mod keys;
 mod logs;
@@ -46,6 +47,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Status(args) => status::status(&args),
         Command::Snapshot(args) => snapshot::snapshot(&args),
         Command::Events(args) => events::events(&args),
+        Command::History(args) => history::history(&args),
+        Command::Changes(args) => history::changes(&args),
         Command::Logs(args) => logs::logs(&args),
         Command::Top(args) => top::top(&args),
         Command::Audit(args) => audit::audit(&args),

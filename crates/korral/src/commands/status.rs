@@ -19,7 +19,14 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<ExitStatus> {
     let event_window = duration(&args.events_since)
         .context("--events-since")
         .map_err(InputError)?;
-    let (set, mut options, api, malformed) = if args.source.is_offline() {
+    let (set, mut options, api, malformed) = if let Some(at) = &args.at {
+        let store = super::history::StoreArgs {
+            database: args.database.clone(),
+            context: args.source.context.clone(),
+        };
+        let (set, at) = super::history::set_at(&store, at, None)?;
+        (set, Options::at(at), None, 0)
+    } else if args.source.is_offline() {
         let files = source::offline(&args.source, args.namespace.as_deref())?;
         let options = Options::for_snapshot(&files.set);
         (files.set, options, None, files.malformed)

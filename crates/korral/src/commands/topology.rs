@@ -29,6 +29,15 @@ pub fn topology(args: &TopologyArgs) -> anyhow::Result<ExitStatus> {
         .into());
     }
 
+    if let Some(at) = &args.at {
+        let store = super::history::StoreArgs {
+            database: args.database.clone(),
+            context: args.source.context.clone(),
+        };
+        let (set, _) = super::history::set_at(&store, at, None)?;
+        return render(args, &set, &view, format, &printer);
+    }
+
     let live = args.live || args.watch || !args.source.is_offline();
     if !live {
         let files = source::offline(&args.source, args.namespace.as_deref())?;

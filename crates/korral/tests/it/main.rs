@@ -11,6 +11,8 @@
 //! - `logs`: `korral logs` across pods and containers, with follow.
 //! - `hostile`: live commands against a hostile server (silent, trickling, endless
 //!   lists, terminal controls) and a leaky exec credential plugin.
+//! - `history`: `korral history`, `changes`, `topology --at`, `status --at` on what the
+//!   recorder stored from the API test server.
 //! - `cli`: help, version and completions.
 //! - `pipe`: a closed pipe is a success; data never reaches the terminal as control.
 //! - `generate`: `korral generate` (writing, dry runs, hand edits, invalid input) and
@@ -29,6 +31,7 @@ mod cluster;
 mod deploy;
 mod events;
 mod generate;
+mod history;
 mod hostile;
 mod keys;
 mod live;
