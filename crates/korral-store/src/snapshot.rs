@@ -51,7 +51,7 @@ pub(crate) fn create(
     for object in &objects {
         tx.exec(
             "INSERT INTO snapshot_objects (snapshot_id, body) VALUES ($1, $2)",
-            &[Val::Int(id), object.to_string().into()],
+            &[Val::Int(id), object.as_str().into()],
         )?;
     }
     Ok(objects.len())

@@ -205,6 +205,46 @@ impl Store {
         at: Timestamp,
         filter: &ChangeFilter,
     ) -> Result<Vec<Value>> {
+        let texts = self.objects_at_json(cluster, at, filter).await?;
+        tokio::task::spawn_blocking(move || {
+            texts
+                .iter()
+                .map(|text| record::parse(text, "stored object"))
+                .collect()
+        })
+        .await
+        .map_err(|e| crate::Error::Task(e.to_string()))?
+    }
+
+    /// [`Store::objects_at`] as korral's own objects (JSON text with parsed metadata), ready
+    /// for an `ObjectSet`: at 100,000 objects a fraction of the memory and time of
+    /// generic JSON trees.
+    pub async fn objects_at_set(
+        &self,
+        cluster: ClusterId,
+        at: Timestamp,
+        filter: &ChangeFilter,
+    ) -> Result<Vec<Object>> {
+        let texts = self.objects_at_json(cluster, at, filter).await?;
+        tokio::task::spawn_blocking(move || {
+            texts
+                .iter()
+                .map(|text| {
+                    Object::from_json(text, korral_core::Source::default())
+                        .map_err(|e| crate::Error::corrupt(format!("stored object: {e}")))
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| crate::Error::Task(e.to_string()))?
+    }
+
+    async fn objects_at_json(
+        &self,
+        cluster: ClusterId,
+        at: Timestamp,
+        filter: &ChangeFilter,
+    ) -> Result<Vec<String>> {
         let filter = filter.clone();
         self.read(move |tx| query::objects_at(tx, cluster, at, &filter))
             .await

@@ -254,6 +254,16 @@ async fn objects_at_filters(db: TestDb) -> anyhow::Result<()> {
             expected,
             "at {at}"
         );
+        // The same set as korral objects.
+        let mut set: Vec<_> = db
+            .store
+            .objects_at_set(cluster, at, &f)
+            .await?
+            .iter()
+            .map(|o| o.name().to_owned())
+            .collect();
+        set.sort();
+        assert_eq!(set, expected, "at {at}");
     }
     Ok(())
 }
