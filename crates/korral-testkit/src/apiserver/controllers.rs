@@ -74,8 +74,9 @@ use crate::synth::timestamp;
 ///   counts), `startTime`, `completionTime`, conditions `SuccessCriteriaMet` and
 ///   `Complete` (`CompletionsReached`), or, after `backoffLimit` + 1 failures,
 ///   `FailureTarget` and `Failed` (`BackoffLimitExceeded`) with the active pods
-///   deleted. No backoff delay between failed pods, no indexed Jobs, success or pod
-///   failure policies, `activeDeadlineSeconds` or suspend.
+///   deleted; the same with `DeadlineExceeded` once `activeDeadlineSeconds` passed
+///   since `startTime`. No backoff delay between failed pods, no indexed Jobs, success
+///   or pod failure policies or suspend.
 /// - **Garbage collector**: an object none of whose owners (by `ownerReferences`
 ///   uid) exists is deleted. A delete's `propagationPolicy` (query or
 ///   `DeleteOptions` body; default `Background`, but `Orphan` for `batch/v1` Jobs as
@@ -104,8 +105,8 @@ use crate::synth::timestamp;
 /// | any other | running and ready; with `restartPolicy` `Never` or `OnFailure` it runs a tick, then terminates with exit 0 (`Completed`) and the pod `Succeeded` |
 /// | `:slow` | running, ready after [`slow_ticks`](Self::slow_ticks) |
 /// | `:missing` | waiting `ErrImagePull`, then `ImagePullBackOff` (`Back-off pulling image "web:missing"`); the pod stays Pending, not ready |
-/// | `:crash` | runs, then waits in `CrashLoopBackOff` (`back-off 10s restarting failed container=… pod=…`), `lastState.terminated` exit 1 `Error`, `restartCount` rising every [`crash_ticks`](Self::crash_ticks); each crash appends `panic: crashing on purpose` to its log |
-/// | `:oom` | as `:crash`, but `OOMKilled`, exit 137 |
+/// | `:crash` | with `restartPolicy: Never`, as `:fail`; otherwise runs, then waits in `CrashLoopBackOff` (`back-off 10s restarting failed container=… pod=…`), `lastState.terminated` exit 1 `Error`, `restartCount` rising every [`crash_ticks`](Self::crash_ticks); each crash appends `panic: crashing on purpose` to its log |
+/// | `:oom` | as `:crash`, but `OOMKilled`, exit 137 (with `restartPolicy: Never` it terminates `OOMKilled` and the pod is `Failed`) |
 /// | `:fail` | terminates with exit 1 (`Error`): with `restartPolicy: Never` the pod is `Failed`; otherwise as `:crash` |
 /// | `:unschedulable` | the pod stays Pending with `PodScheduled` False, `Unschedulable`, `0/1 nodes are available: 1 Insufficient cpu. preemption: …` |
 ///

@@ -62,15 +62,27 @@ pub(crate) fn apply(kind: PatchType, target: Value, patch: &Value) -> Result<Val
             let ops: json_patch::Patch = serde_json::from_value(patch.clone())
                 .map_err(|err| ApiError::bad_request(format!("invalid JSON patch: {err}")))?;
             let mut target = target;
-            json_patch::patch(&mut target, &ops.0).map_err(|err| {
-                ApiError::new(
-                    422,
-                    "Invalid",
-                    format!(
-                        "the server rejected our request due to an error in our request: {err}"
-                    ),
-                )
-            })?;
+            // One operation at a time, as the server's json-patch library goes: a
+            // `test` of `null` passes on a missing path there (evanphx/json-patch
+            // treats missing as null), which kube-rs' finalizer helper relies on.
+            for (i, op) in ops.0.iter().enumerate() {
+                if let json_patch::PatchOperation::Test(test) = op
+                    && test.value.is_null()
+                    && target.pointer(test.path.as_str()).is_none()
+                {
+                    continue;
+                }
+                json_patch::patch(&mut target, std::slice::from_ref(op)).map_err(|err| {
+                    let err = err.to_string().replacen("'/0'", &format!("'/{i}'"), 1);
+                    ApiError::new(
+                        422,
+                        "Invalid",
+                        format!(
+                            "the server rejected our request due to an error in our request: {err}"
+                        ),
+                    )
+                })?;
+            }
             Ok(target)
         }
     }
@@ -153,5 +165,21 @@ mod tests {
         let value = parse_body(PatchType::Apply, body).unwrap();
         assert_eq!(value["data"]["a"], "b");
         assert!(parse_body(PatchType::Merge, body).is_err());
+    }
+
+    #[test]
+    fn a_test_of_null_passes_on_a_missing_path() {
+        let target = serde_json::json!({"metadata": {"name": "x"}});
+        let patch = serde_json::json!([
+            {"op": "test", "path": "/metadata/finalizers", "value": null},
+            {"op": "add", "path": "/metadata/finalizers", "value": []},
+            {"op": "add", "path": "/metadata/finalizers/-", "value": "f"}]);
+        let out = apply(PatchType::Json, target.clone(), &patch).unwrap();
+        assert_eq!(out["metadata"]["finalizers"], serde_json::json!(["f"]));
+        let wrong = serde_json::json!([
+            {"op": "add", "path": "/metadata/labels", "value": {}},
+            {"op": "test", "path": "/metadata/name", "value": "y"}]);
+        let err = apply(PatchType::Json, target, &wrong).unwrap_err();
+        assert!(err.message.contains("'/1'"), "{}", err.message);
     }
 }

@@ -1,7 +1,6 @@
 //! The Job controller, after `pkg/controller/job/job_controller.go`, for Jobs with
 //! `completions` and `parallelism` (no indexed completion, success or pod failure
-//! policies, no backoff delay between failed pods, no `activeDeadlineSeconds`, no
-//! suspend):
+//! policies, no backoff delay between failed pods, no suspend):
 //!
 //! - pods `<job>-<5 random>` with the Job's labels (`batch.kubernetes.io/job-name`,
 //!   `job-name`, `batch.kubernetes.io/controller-uid`, `controller-uid`), up to
@@ -11,7 +10,10 @@
 //!   `completionTime`;
 //! - once `succeeded` reaches `completions`: conditions `SuccessCriteriaMet` and
 //!   `Complete`; once more than `backoffLimit` pods failed: `FailureTarget` and
-//!   `Failed` with reason `BackoffLimitExceeded`, and the active pods are deleted.
+//!   `Failed` with reason `BackoffLimitExceeded`, and the active pods are deleted;
+//! - once `activeDeadlineSeconds` have passed since `startTime` (`pastActiveDeadline`),
+//!   the same with reason `DeadlineExceeded` and message `Job was active longer than
+//!   specified deadline`.
 
 use serde_json::{Value, json};
 
@@ -71,27 +73,41 @@ pub(super) fn jobs(store: &mut Store) {
         let mut conditions = Vec::new();
         let mut completion_time = None;
         let mut active_count = i64::try_from(active.len()).unwrap_or(0);
-        if failed > backoff_limit {
+        let past_deadline = job
+            .pointer("/spec/activeDeadlineSeconds")
+            .and_then(Value::as_i64)
+            .zip(start_time.as_str().and_then(seconds_of))
+            .is_some_and(|(allowed, started)| {
+                crate::apiserver::store::now_secs() - started >= allowed
+            });
+        let failure = if failed > backoff_limit {
+            Some((
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+            ))
+        } else if past_deadline && succeeded < completions {
+            Some((
+                "DeadlineExceeded",
+                "Job was active longer than specified deadline",
+            ))
+        } else {
+            None
+        };
+        if let Some((reason, message)) = failure {
             for pod in &active {
                 delete(store, "", "Pod", pod);
             }
             active_count = 0;
-            let message = "Job has reached the specified backoff limit";
             conditions.push(condition(
                 old_status,
                 "FailureTarget",
                 "True",
-                "BackoffLimitExceeded",
+                reason,
                 message,
                 false,
             ));
             conditions.push(condition(
-                old_status,
-                "Failed",
-                "True",
-                "BackoffLimitExceeded",
-                message,
-                false,
+                old_status, "Failed", "True", reason, message, false,
             ));
         } else if succeeded >= completions {
             let message = "Reached expected number of succeeded pods";
@@ -171,5 +187,38 @@ pub(super) fn jobs(store: &mut Store) {
             status["completionTime"] = time.into();
         }
         write_status(store, manager, "batch", "Job", &job, status);
+    }
+}
+
+/// Seconds since the epoch of a `YYYY-MM-DDTHH:MM:SSZ` timestamp (what [`now`] writes),
+/// by Howard Hinnant's days-from-civil.
+fn seconds_of(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || bytes[4] != b'-' || bytes[10] != b'T' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_back_as_written() {
+        for secs in [0, 1_704_096_000, 1_709_251_199, 1_796_515_200] {
+            assert_eq!(seconds_of(&crate::synth::timestamp(secs)), Some(secs));
+        }
+        assert_eq!(seconds_of("yesterday"), None);
     }
 }

@@ -170,11 +170,12 @@ fn container_status(
         return (status, 0);
     }
     let crash_ticks = options.crash_ticks.max(1);
-    let crashing = match behaviour {
-        Behaviour::Crash | Behaviour::Oom => true,
-        Behaviour::Fail => restart != "Never",
-        _ => false,
-    };
+    // With `restartPolicy: Never` the kubelet does not restart a container that
+    // exited: it stays terminated and the pod fails (`:crash` and `:oom` too).
+    let crashing = matches!(
+        behaviour,
+        Behaviour::Crash | Behaviour::Oom | Behaviour::Fail
+    ) && restart != "Never";
     match behaviour {
         Behaviour::Missing => {
             let pull = format!(
@@ -223,11 +224,16 @@ fn container_status(
             );
             (status, crashes)
         }
-        Behaviour::Fail => {
+        Behaviour::Fail | Behaviour::Crash | Behaviour::Oom => {
+            let (code, reason) = if behaviour == Behaviour::Oom {
+                (137, "OOMKilled")
+            } else {
+                (1, "Error")
+            };
             status["state"] = if age <= 2 {
                 running
             } else {
-                terminated(1, "Error")
+                terminated(code, reason)
             };
             status["started"] = (age <= 2).into();
             (status, u32::from(age > 2))
