@@ -32,6 +32,7 @@ mod load;
 mod object;
 mod object_set;
 mod quantity;
+mod secret;
 mod selector;
 pub mod terminal;
 
@@ -41,6 +42,7 @@ pub use load::Loader;
 pub use object::{Metadata, Object, OwnerReference, RawJson, Source};
 pub use object_set::{DEFAULT_NAMESPACE, FileId, ObjectSet, Warning};
 pub use quantity::{Quantity, QuantityError};
+pub use secret::{REDACTED_ANNOTATION, is_secret, redact_secret};
 pub use selector::{
     ExpressionSpec, LabelSelector, LabelSelectorSpec, Operator, Requirement, SelectorParseError,
     null_as_default,

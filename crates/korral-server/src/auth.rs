@@ -8,6 +8,7 @@
 //! and histories).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,13 @@ pub struct Auth {
     /// nothing about the token, not even its length.
     digest: Arc<[u8; 32]>,
     tickets: Arc<Mutex<HashMap<[u8; 32], Instant>>>,
+}
+
+impl Default for Auth {
+    /// A random token nobody knows: state built without a token refuses every request.
+    fn default() -> Self {
+        Self::new(&random_hex())
+    }
 }
 
 impl std::fmt::Debug for Auth {
@@ -103,7 +111,10 @@ impl Auth {
 fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(64), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 /// The bearer token in `Authorization`, if it is one.
@@ -137,7 +148,11 @@ pub const WATCH_PATH: &str = "/api/v1/watch";
 
 /// Middleware on `/api`: a request without the token (or, for the WebSocket, a good
 /// ticket) gets 401 and goes no further. The answer never repeats what was sent.
-pub async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let allowed = match bearer(&request) {
         Some(token) => state.auth.is_token(token),
         None if request.uri().path() == WATCH_PATH => {
@@ -194,12 +209,17 @@ pub fn load_or_create_token(path: &Path) -> std::io::Result<(String, bool)> {
 }
 
 /// Writes `text` to `path` readable by its owner only, whole or not at all.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile_in(dir)?;
     file.1.write_all(text.as_bytes())?;
-    file.1.write_all(b"\n")?;
+    if !text.ends_with('\n') {
+        file.1.write_all(b"\n")?;
+    }
     file.1.sync_all()?;
     std::fs::rename(&file.0, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&file.0);
@@ -216,7 +236,7 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let path = dir.join(format!(".serve-token.{}", &random_hex()[..12]));
+    let path = dir.join(format!(".korral-serve.{}.tmp", &random_hex()[..12]));
     let file = options.open(&path)?;
     Ok((path, file))
 }

@@ -100,7 +100,9 @@ impl ApiError {
         Self::new(
             StatusCode::BAD_GATEWAY,
             "cluster_unavailable",
-            format!("the cluster did not answer as expected (#{incident}); the server's log says more"),
+            format!(
+                "the cluster did not answer as expected (#{incident}); the server's log says more"
+            ),
         )
     }
 
@@ -177,7 +179,10 @@ pub async fn json_errors(
     if status.as_u16() < 400 || is_json {
         return response;
     }
-    let retry_after = response.headers().get(axum::http::header::RETRY_AFTER).cloned();
+    let retry_after = response
+        .headers()
+        .get(axum::http::header::RETRY_AFTER)
+        .cloned();
     let message = if status.is_server_error() {
         ApiError::internal(format!("{status} answered without a body of ours")).message
     } else {
@@ -206,3 +211,60 @@ pub async fn json_errors(
 
 /// The server's `Result`.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    async fn body_of(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_5xx_hides_its_cause() {
+        let response =
+            ApiError::internal("database password=hunter2 at /var/lib/x").into_response();
+        assert_eq!(response.status(), 500);
+        let body = body_of(response).await;
+        assert!(
+            !body.contains("hunter2") && !body.contains("/var/lib"),
+            "{body}"
+        );
+        assert!(body.contains("\"code\":\"internal\""), "{body}");
+        let body =
+            body_of(ApiError::upstream("https://10.0.0.1:6443 refused").into_response()).await;
+        assert!(!body.contains("10.0.0.1"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_bare_5xx_of_the_framework_is_reshaped_without_its_text() {
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "stack trace: secret internals",
+                    )
+                }),
+            )
+            .layer(axum::middleware::from_fn(json_errors));
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let body = body_of(response).await;
+        assert!(!body.contains("secret internals"), "{body}");
+        assert!(body.starts_with("{\"error\":"), "{body}");
+    }
+}

@@ -339,6 +339,26 @@ fn event(object: &Object, options: &Options) -> Option<EventLine> {
     Some(line)
 }
 
+/// The events among `objects` as lines, oldest first; one Event read through both APIs
+/// (two dumps of one cluster, core/v1 and events.k8s.io/v1) is shown once.
+pub fn event_lines<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Vec<EventLine> {
+    let mut uids = std::collections::HashSet::new();
+    let mut lines: Vec<EventLine> = objects
+        .into_iter()
+        .filter(|o| {
+            o.metadata()
+                .uid
+                .as_deref()
+                .is_none_or(|uid| uids.insert(uid.to_owned()))
+        })
+        .filter_map(event_line)
+        .collect();
+    lines.sort_by(|a, b| {
+        (&a.last_seen, &a.namespace, &a.object).cmp(&(&b.last_seen, &b.namespace, &b.object))
+    });
+    lines
+}
+
 /// An Event object (core/v1 or events.k8s.io/v1) as one line; `None` for other
 /// objects.
 pub fn event_line(object: &Object) -> Option<EventLine> {

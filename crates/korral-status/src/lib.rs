@@ -57,7 +57,7 @@ mod readiness;
 mod report;
 mod spec;
 
-pub use analyze::{Options, analyze, event_line};
+pub use analyze::{Options, analyze, event_line, event_lines};
 pub use pod::{is_hard_failure, pod_issue};
 pub use readiness::{Health, Readiness, ReadyOptions, readiness};
 pub use report::{

@@ -164,6 +164,24 @@ pub enum Command {
     ///   korral audit explain PSB003
     #[command(verbatim_doc_comment)]
     Audit(crate::commands::audit::AuditArgs),
+    /// Serve the API (HTTP + WebSocket) over live contexts or, read-only, over files.
+    ///
+    /// Listens on 127.0.0.1:7420 by default. Every /api request needs the bearer token,
+    /// made on first start in the user config dir (mode 0600) and printed once, or read
+    /// from --token-file. Closed to browsers of other origins unless --allow-origin.
+    /// Secrets' values are redacted. Stops on Ctrl-C or SIGTERM. See docs/server.md.
+    ///
+    /// Examples:
+    ///
+    ///   korral serve -f examples/shop
+    ///
+    ///   korral serve -f dump.json --token-file ./token --listen 127.0.0.1:9000
+    ///
+    ///   curl -H "Authorization: Bearer $(cat ./token)" http://127.0.0.1:9000/api/v1/clusters
+    ///
+    ///   korral serve -f examples/shop --tls --listen 0.0.0.0:7420
+    #[command(verbatim_doc_comment)]
+    Serve(crate::commands::serve::ServeArgs),
     /// Create, verify, inspect and extract signed airgap bundles.
     ///
     /// A bundle is an archive (tar.zst, tar.gz or zip) whose manifest lists every file

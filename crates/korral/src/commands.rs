@@ -14,6 +14,7 @@ mod logs;
 pub mod node;
 pub mod provision;
 mod restore;
+pub mod serve;
 mod snapshot;
 pub mod spec;
 mod status;
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Releases(args) => deploy::releases(&args),
         Command::Undeploy(args) => deploy::undeploy(&args),
         Command::Restore(args) => restore::restore(&args),
+        Command::Serve(args) => serve::serve(&args),
         Command::Completion { shell } => completion(shell),
     }
 }

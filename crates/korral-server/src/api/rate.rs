@@ -39,7 +39,7 @@ impl Default for RateLimit {
 }
 
 /// The buckets. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RateLimiter {
     limit: RateLimit,
     buckets: Arc<Mutex<HashMap<IpAddr, (f64, Instant)>>>,
@@ -66,7 +66,10 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_second < burst
             });
             if buckets.len() >= MAX_CLIENTS
-                && let Some(oldest) = buckets.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| *k)
+                && let Some(oldest) = buckets
+                    .iter()
+                    .min_by_key(|(_, (_, at))| *at)
+                    .map(|(k, _)| *k)
             {
                 buckets.remove(&oldest);
             }

@@ -5,7 +5,7 @@ use futures::StreamExt;
 use korral_core::Object;
 use korral_core::terminal::Escaped;
 use korral_kube::WatchEvent;
-use korral_status::{EventLine, event_line};
+use korral_status::{EventLine, event_lines};
 use korral_topology::kind_is;
 
 use super::{ExitStatus, InputError};
@@ -136,22 +136,8 @@ pub fn events(args: &EventsArgs) -> anyhow::Result<ExitStatus> {
 
 /// The events among `objects` that `filter` keeps, oldest first.
 fn lines(objects: &[Object], filter: &Filter) -> Vec<EventLine> {
-    // One Event read through both APIs (two dumps of one cluster) is shown once.
-    let mut uids = std::collections::HashSet::new();
-    let mut lines: Vec<EventLine> = objects
-        .iter()
-        .filter(|o| {
-            o.metadata()
-                .uid
-                .as_deref()
-                .is_none_or(|uid| uids.insert(uid))
-        })
-        .filter_map(event_line)
-        .filter(|line| filter.keeps(line))
-        .collect();
-    lines.sort_by(|a, b| {
-        (&a.last_seen, &a.namespace, &a.object).cmp(&(&b.last_seen, &b.namespace, &b.object))
-    });
+    let mut lines = event_lines(objects);
+    lines.retain(|line| filter.keeps(line));
     lines
 }
 

@@ -2,15 +2,12 @@
 
 use std::io::Write;
 
-use korral_core::Object;
+use korral_core::{Object, redact_secret};
 
 use super::ExitStatus;
 use crate::cli::{SnapshotArgs, SnapshotFormat, SourceArgs};
 use crate::printer::Printer;
 use crate::source::{self, Scope};
-
-/// Marks a Secret whose values were removed.
-const REDACTED: &str = "korral.io/redacted";
 
 pub fn snapshot(args: &SnapshotArgs) -> anyhow::Result<ExitStatus> {
     let source = SourceArgs {
@@ -94,38 +91,4 @@ fn write_yaml(objects: &[&Object], redact: bool, out: &mut dyn Write) -> anyhow:
     let list =
         serde_json::json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items});
     Printer::data(out, &list, true)
-}
-
-fn redact_secret(secret: &mut serde_json::Value) {
-    let mut any = false;
-    for field in ["data", "stringData"] {
-        if let Some(map) = secret
-            .get_mut(field)
-            .and_then(serde_json::Value::as_object_mut)
-        {
-            for value in map.values_mut() {
-                *value = serde_json::Value::String(String::new());
-                any = true;
-            }
-        }
-    }
-    // The last applied configuration carries the values too.
-    if let Some(annotations) = secret
-        .pointer_mut("/metadata/annotations")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
-        if any {
-            annotations.insert(REDACTED.to_owned(), "true".into());
-        }
-    } else if any
-        && let Some(metadata) = secret
-            .get_mut("metadata")
-            .and_then(serde_json::Value::as_object_mut)
-    {
-        metadata.insert(
-            "annotations".to_owned(),
-            serde_json::json!({ REDACTED: "true" }),
-        );
-    }
 }

@@ -22,6 +22,7 @@
 //! - `backup`: `korral backup create`, `inspect`, `verify` against the API test server:
 //!   layout, summary, encrypted Secrets, hostile names, retention; `backup schedule`'s
 //!   manifests audited, deployed and their command run as the pod would.
+//! - `serve`: `korral serve` over files with a token, a first start's token, TLS.
 
 mod audit;
 mod backup;
@@ -39,6 +40,7 @@ mod logs;
 mod offline;
 mod pipe;
 mod restore;
+mod serve;
 mod status;
 mod topology;
 mod util;

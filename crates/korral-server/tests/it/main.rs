@@ -1,0 +1,17 @@
+//! korral-server's integration tests, one binary.
+//!
+//! - `api`: every endpoint through `router().oneshot(..)`, and each security property
+//!   (token, tickets, limits, CORS, errors that hide internals, Secrets redacted).
+//! - `live`: logs, apply and a Secret's values with the opt-in, against the API test
+//!   server.
+//! - `recorder`: the recorder against the API test server (initial state, changes once,
+//!   deletions, restarts from bookmarks, relists after 410 Gone).
+//! - `ws`: the WebSocket watch through channels (URL and message subscriptions, seqs,
+//!   slow clients resynced, resuming, heartbeats).
+//! - `util`: a served example cluster and request helpers.
+
+mod api;
+mod live;
+mod recorder;
+mod util;
+mod ws;
