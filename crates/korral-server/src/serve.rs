@@ -36,6 +36,10 @@ pub enum Error {
 /// How long a client may take to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long, once asked to stop, TLS connections in flight may take to finish (a
+/// followed log or a WebSocket would otherwise hold the process forever).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Listens on `addr` (TLS when `tls` is given).
 pub async fn bind(addr: &str) -> Result<TcpListener, Error> {
     TcpListener::bind(addr).await.map_err(|source| Error::Bind {
@@ -62,6 +66,7 @@ pub async fn serve(
     };
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => {
@@ -72,11 +77,13 @@ pub async fn serve(
                 };
                 accepted
             }
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break,
+            // Reap finished connections so the set stays as small as the live ones.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
         let acceptor = acceptor.clone();
         let app = app.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let Ok(Ok(stream)) =
                 tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await
             else {
@@ -96,6 +103,11 @@ pub async fn serve(
                 .await;
         });
     }
+    // Stop accepting (the listener goes), let requests in flight finish, within bounds.
+    drop(listener);
+    let drain = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

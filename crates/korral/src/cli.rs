@@ -166,9 +166,11 @@ pub enum Command {
     Audit(crate::commands::audit::AuditArgs),
     /// Serve the API (HTTP + WebSocket) over live contexts or, read-only, over files.
     ///
-    /// Listens on 127.0.0.1:7420 by default. Every /api request needs the bearer token,
-    /// made on first start in the user config dir (mode 0600) and printed once, or read
-    /// from --token-file. Closed to browsers of other origins unless --allow-origin.
+    /// Records every change of the contexts given (default: the current one) into the
+    /// store (`--database`, default the embedded SQLite file), or serves files, dumps
+    /// or snapshots with -f (no cluster needed). Listens on 127.0.0.1:7420 by default.
+    /// Every /api request needs the bearer token, made on first start in the user
+    /// config dir (mode 0600) and printed once, or read from --token-file. Closed to browsers of other origins unless --allow-origin.
     /// Secrets' values are redacted. Stops on Ctrl-C or SIGTERM. See docs/server.md.
     ///
     /// Examples:
@@ -180,6 +182,8 @@ pub enum Command {
     ///   curl -H "Authorization: Bearer $(cat ./token)" http://127.0.0.1:9000/api/v1/clusters
     ///
     ///   korral serve -f examples/shop --tls --listen 0.0.0.0:7420
+    ///
+    ///   korral serve --context prod --context staging --database postgres://korral@db/korral
     #[command(verbatim_doc_comment)]
     Serve(crate::commands::serve::ServeArgs),
     /// Create, verify, inspect and extract signed airgap bundles.

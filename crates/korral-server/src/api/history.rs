@@ -243,9 +243,15 @@ pub(crate) async fn objects_at(
     Ok(ObjectSet::from_objects(objects, Vec::new(), Vec::new()))
 }
 
-/// The store's size, for `/metrics`.
-pub(crate) async fn store_size(state: &AppState) -> Option<u64> {
-    state.store.as_ref()?.size_bytes().await.ok()
+/// What the store holds, for `/metrics`: versions by cluster and its size (none when
+/// there is no store, or it does not answer).
+pub(crate) async fn store_figures(state: &AppState) -> Option<super::metrics::StoreFigures> {
+    let store = state.store.as_ref()?;
+    let clusters = store.clusters().await.ok()?;
+    Some(super::metrics::StoreFigures {
+        versions: clusters.into_iter().map(|c| (c.name, c.versions)).collect(),
+        bytes: store.size_bytes().await.ok()?,
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -21,8 +20,6 @@ pub struct Metrics {
     /// Requests by (route pattern, method, status). Route patterns, not paths: the
     /// number of series is bounded by the routes, whatever clients ask.
     requests: Arc<Mutex<BTreeMap<RequestKey, u64>>>,
-    /// Changes recorded into the store (the recorder counts them).
-    pub recorded_changes: Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -35,7 +32,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of every counter.
-    pub fn render(&self, ws_clients: usize, store_bytes: Option<u64>) -> String {
+    pub fn render(&self, ws_clients: usize, store: Option<&StoreFigures>) -> String {
         let mut out = String::new();
         out.push_str("# HELP korral_http_requests_total HTTP requests answered, by route pattern, method and status.\n");
         out.push_str("# TYPE korral_http_requests_total counter\n");
@@ -55,20 +52,33 @@ impl Metrics {
         out.push_str("# HELP korral_websocket_clients WebSocket clients connected.\n");
         out.push_str("# TYPE korral_websocket_clients gauge\n");
         let _ = writeln!(out, "korral_websocket_clients {ws_clients}");
-        out.push_str("# HELP korral_recorded_changes_total Object changes written to the store.\n");
-        out.push_str("# TYPE korral_recorded_changes_total counter\n");
-        let _ = writeln!(
-            out,
-            "korral_recorded_changes_total {}",
-            self.recorded_changes.load(Ordering::Relaxed)
-        );
-        if let Some(bytes) = store_bytes {
+        if let Some(store) = store {
+            out.push_str(
+                "# HELP korral_recorded_versions Object versions held in the store, by cluster.\n",
+            );
+            out.push_str("# TYPE korral_recorded_versions gauge\n");
+            for (cluster, versions) in &store.versions {
+                let _ = writeln!(
+                    out,
+                    "korral_recorded_versions{{cluster=\"{}\"}} {versions}",
+                    label(cluster)
+                );
+            }
             out.push_str("# HELP korral_store_size_bytes The store's size on disk.\n");
             out.push_str("# TYPE korral_store_size_bytes gauge\n");
-            let _ = writeln!(out, "korral_store_size_bytes {bytes}");
+            let _ = writeln!(out, "korral_store_size_bytes {}", store.bytes);
         }
         out
     }
+}
+
+/// What `/metrics` says of the store.
+#[derive(Debug, Default)]
+pub struct StoreFigures {
+    /// Versions recorded, by cluster.
+    pub versions: Vec<(String, u64)>,
+    /// Its size on disk.
+    pub bytes: u64,
 }
 
 /// A label value escaped as the exposition format wants.
@@ -93,14 +103,16 @@ pub async fn count(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-/// Prometheus text: requests by route and status, WebSocket clients, recorded changes,
-/// the store's size.
+/// Prometheus text: requests by route and status, WebSocket clients, versions recorded
+/// by cluster, the store's size.
 #[utoipa::path(get, path = "/metrics", tag = "health",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let store_bytes = crate::api::history::store_size(&state).await;
+    let store = crate::api::history::store_figures(&state).await;
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(state.hub.subscribers(), store_bytes),
+        state
+            .metrics
+            .render(state.hub.subscribers(), store.as_ref()),
     )
 }

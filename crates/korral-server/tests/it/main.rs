@@ -2,6 +2,7 @@
 //!
 //! - `api`: every endpoint through `router().oneshot(..)`, and each security property
 //!   (token, tickets, limits, CORS, errors that hide internals, Secrets redacted).
+//! - `history`: versions, changes, `topology?at=` and /metrics over a real SQLite store.
 //! - `live`: logs, apply and a Secret's values with the opt-in, against the API test
 //!   server.
 //! - `recorder`: the recorder against the API test server (initial state, changes once,
@@ -11,6 +12,7 @@
 //! - `util`: a served example cluster and request helpers.
 
 mod api;
+mod history;
 mod live;
 mod recorder;
 mod util;

@@ -45,7 +45,7 @@ pub struct ServeArgs {
 
     /// The store to record into: `sqlite:PATH` or `postgres://…`. Default: the embedded
     /// SQLite file in the user data dir.
-    #[arg(long, value_name = "URL", env = "KORRAL_DATABASE")]
+    #[arg(long, value_name = "URL")]
     pub database: Option<String>,
 
     /// Read the bearer token from this file (made, mode 0600, when missing). Default:

@@ -25,6 +25,11 @@ impl Drop for Server {
 /// Starts `korral serve ARGS --listen 127.0.0.1:0` with its config dir in `home`, and
 /// waits for the line that says where it listens.
 fn start(home: &Path, args: &[&str]) -> Server {
+    start_with_env(home, args, &[])
+}
+
+/// [`start`] with more environment variables.
+fn start_with_env(home: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
     let child = Command::new(assert_cmd::cargo::cargo_bin("korral"))
         .arg("serve")
         .args(args)
@@ -32,6 +37,7 @@ fn start(home: &Path, args: &[&str]) -> Server {
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -128,6 +134,16 @@ fn serve_files_read_only_with_a_token_file() {
     assert!(body.contains("\"code\":\"unauthorized\""), "{body}");
     let (status, _) = http_get(server.port, "/readyz", None);
     assert_eq!(status, 200);
+    stops_on_sigterm(server);
+}
+
+/// SIGTERM (as a service manager or Kubernetes sends it) ends the server cleanly.
+fn stops_on_sigterm(mut server: Server) {
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status}");
 }
 
 #[test]
@@ -196,6 +212,7 @@ fn tls_with_a_self_signed_certificate_the_client_trusts() {
     let mut buf = Vec::new();
     let _ = plain.read_to_end(&mut buf);
     assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    stops_on_sigterm(server);
 }
 
 #[test]
@@ -215,4 +232,58 @@ fn bad_flags_say_what_to_do() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn serve_records_a_live_context_and_answers_its_topology() {
+    let set = korral_core::Loader::new().path(shop()).load().unwrap();
+    let cluster =
+        korral_testkit::ApiServer::spawn(&set, korral_testkit::ServerOptions::default()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    cluster.write_kubeconfig(&kubeconfig).unwrap();
+    let token_file = home.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let database = format!("sqlite:{}", home.path().join("korral.db").display());
+    let server = start_with_env(
+        home.path(),
+        &[
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--database",
+            &database,
+        ],
+        &[("KUBECONFIG", &kubeconfig)],
+    );
+    // Ready once the first lists are in (bounded: the recorder lists a few hundred objects).
+    let mut ready = false;
+    for _ in 0..300 {
+        if http_get(server.port, "/readyz", None).0 == 200 {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "korral serve never became ready");
+    let (status, body) = http_get(server.port, "/api/v1/clusters", Some(TOKEN));
+    assert_eq!(status, 200, "{body}");
+    let clusters: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(clusters[0]["readOnly"], false, "{body}");
+    let name = clusters[0]["name"].as_str().unwrap().to_owned();
+    let (status, body) = http_get(
+        server.port,
+        &format!("/api/v1/clusters/{name}/topology?namespace=shop"),
+        Some(TOKEN),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Deployment.apps/shop/api"), "{body}");
+    // The store answers too: the first list was recorded.
+    let (status, body) = http_get(
+        server.port,
+        &format!("/api/v1/clusters/{name}/history?kind=deploy&namespace=shop&name=api"),
+        Some(TOKEN),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"change\":\"Added\""), "{body}");
+    drop(server);
 }
