@@ -99,6 +99,39 @@ pub struct Published {
     /// What changed.
     #[serde(flatten)]
     pub update: Update,
+    /// The `diff` message as every client in its scope gets it, serialised once
+    /// (1,000 clients of one update cost one serialisation, not 1,000).
+    #[serde(skip)]
+    text: std::sync::OnceLock<String>,
+}
+
+impl Published {
+    /// An update as published (for tests and tools that drive a hub by hand).
+    pub fn new(seq: u64, cluster: &str, update: Update) -> Self {
+        Self {
+            seq,
+            cluster: cluster.to_owned(),
+            update,
+            text: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The whole `diff` message: `{"type":"diff","seq":…,"cluster":…,"topic":…,…}`.
+    pub fn message(&self) -> &str {
+        self.text
+            .get_or_init(|| diff_message(self.seq, &self.cluster, &self.update).to_string())
+    }
+}
+
+/// A `diff` message of `update`.
+pub(crate) fn diff_message(seq: u64, cluster: &str, update: &Update) -> serde_json::Value {
+    let mut value = serde_json::to_value(update).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert("type".to_owned(), "diff".into());
+        map.insert("seq".to_owned(), seq.into());
+        map.insert("cluster".to_owned(), cluster.into());
+    }
+    value
 }
 
 /// The publish side of live updates. Cheap to clone.
@@ -158,11 +191,7 @@ impl Hub {
     pub fn publish(&self, cluster: &str, update: Update) -> u64 {
         let mut ring = self.ring();
         ring.seq += 1;
-        let published = Arc::new(Published {
-            seq: ring.seq,
-            cluster: cluster.to_owned(),
-            update,
-        });
+        let published = Arc::new(Published::new(ring.seq, cluster, update));
         if ring.updates.len() == self.inner.replay {
             ring.updates.pop_front();
         }

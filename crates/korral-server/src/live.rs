@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use base64::Engine as _;
 use korral_core::{Object, ObjectSet};
 use korral_topology::LiveGraph;
 use sha2::{Digest, Sha256};
@@ -115,23 +116,28 @@ impl ClusterView {
 /// The annotation `kubectl apply` writes, which holds a whole Secret, values included.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-/// An object fit to be served: a Secret's `data` and `stringData` values become
-/// `sha256:HEX` digests of themselves (keys stay, so a change still shows) and its
-/// last-applied annotation is masked. Every other object is returned as it is.
+/// An object fit to be served: a Secret's `data` and `stringData` values and its
+/// last-applied annotation become `sha256:HEX` digests, as the store keeps them (keys
+/// stay, so a change still shows). Every other object is returned as it is.
 pub fn redact(object: &Object) -> Object {
     if !(object.group().is_empty() && object.kind() == "Secret") {
         return object.clone();
     }
     let mut value = object.raw().to_value();
-    for field in ["data", "stringData"] {
-        if let Some(map) = value.get_mut(field).and_then(|v| v.as_object_mut()) {
-            for entry in map.values_mut() {
-                let text = entry
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| entry.to_string());
-                *entry = digest(&text).into();
-            }
+    // The same digests as the store's: of a `data` value's decoded bytes, of a
+    // `stringData` value's text, of the annotation's text.
+    if let Some(map) = value.get_mut("data").and_then(|v| v.as_object_mut()) {
+        for entry in map.values_mut() {
+            let text = entry.as_str().unwrap_or_default();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_else(|_| text.as_bytes().to_vec());
+            *entry = digest(&bytes).into();
+        }
+    }
+    if let Some(map) = value.get_mut("stringData").and_then(|v| v.as_object_mut()) {
+        for entry in map.values_mut() {
+            *entry = digest(entry.as_str().unwrap_or_default().as_bytes()).into();
         }
     }
     if let Some(annotation) = value
@@ -139,7 +145,7 @@ pub fn redact(object: &Object) -> Object {
         .and_then(|a| a.as_object_mut())
         .and_then(|a| a.get_mut(LAST_APPLIED))
     {
-        *annotation = "(masked: it holds the Secret's values)".into();
+        *annotation = digest(annotation.as_str().unwrap_or_default().as_bytes()).into();
     }
     let text = value.to_string();
     // The text is the object's own, re-serialised: it reads back; keep the original
@@ -154,8 +160,8 @@ pub fn redact(object: &Object) -> Object {
     })
 }
 
-fn digest(text: &str) -> String {
-    let hash = Sha256::digest(text.as_bytes());
+fn digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in hash {
@@ -202,12 +208,10 @@ mod tests {
                 .unwrap()
                 .starts_with("sha256:")
         );
-        assert!(
-            value["stringData"]["token"]
-                .as_str()
-                .unwrap()
-                .starts_with("sha256:")
-        );
+        // The store's digest: of the decoded value (`printf %s hunter2 | sha256sum`).
+        let hunter2 = "sha256:f52fbd32b2b3b86ff88ef6c490628285f482af15ddcb29541f94bcf526a3f6c7";
+        assert_eq!(value["data"]["password"], hunter2);
+        assert_eq!(value["stringData"]["token"], hunter2);
         assert_eq!(served.key(), secret.key());
     }
 

@@ -82,6 +82,7 @@ impl Recorder {
     }
 
     /// [`Recorder::start`] with options.
+    #[allow(clippy::needless_pass_by_value)] // Handles handed over, as `start` takes them.
     pub fn start_with(
         store: Store,
         configs: Vec<ClusterConfig>,
@@ -194,16 +195,15 @@ impl Cluster {
                 continue;
             };
             let key = bookmark_key(resource);
-            let from = match bookmarks.get(&key).filter(|rv| !rv.is_empty()) {
-                Some(rv) => rv.clone(),
-                None => {
-                    let objects = by_kind
-                        .remove(&(resource.group.clone(), resource.kind.clone()))
-                        .unwrap_or_default();
-                    self.resync(id, resource, &objects, now).await?;
-                    marks.push((key.clone(), listed_at.to_owned()));
-                    listed_at.to_owned()
-                }
+            let from = if let Some(rv) = bookmarks.get(&key).filter(|rv| !rv.is_empty()) {
+                rv.clone()
+            } else {
+                let objects = by_kind
+                    .remove(&(resource.group.clone(), resource.kind.clone()))
+                    .unwrap_or_default();
+                self.resync(id, resource, &objects, now).await?;
+                marks.push((key.clone(), listed_at.to_owned()));
+                listed_at.to_owned()
             };
             watches.push((resource.clone(), key, from));
         }
@@ -323,7 +323,7 @@ impl Cluster {
         // those as repeats. None listed: relist on the next start.
         let newest = objects
             .iter()
-            .filter_map(|o| numeric_rv(o))
+            .filter_map(numeric_rv)
             .max()
             .map_or_else(String::new, |rv| rv.to_string());
         self.store
@@ -358,10 +358,10 @@ impl Cluster {
                 let old = graph.get(&key);
                 // A watch resumed from an older bookmark replays what the graph
                 // (listed just now) already holds newer.
-                if let (Some(old), Some(new)) = (old.and_then(numeric_rv), numeric_rv(&served)) {
-                    if new < old {
-                        continue;
-                    }
+                if let (Some(old), Some(new)) = (old.and_then(numeric_rv), numeric_rv(&served))
+                    && new < old
+                {
+                    continue;
                 }
                 let change = match (kind, old) {
                     (ChangeKind::Deleted, None) => continue,

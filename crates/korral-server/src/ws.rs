@@ -30,6 +30,8 @@ use futures::{SinkExt, StreamExt};
 pub use connection::serve;
 pub use filter::{Subscribe, Topic, WatchParams};
 
+use crate::hub::Hub;
+use crate::live::Clusters;
 use crate::state::AppState;
 
 /// The largest message a client may send (a subscribe message is a few hundred bytes).
@@ -75,6 +77,7 @@ pub enum Frame {
 }
 
 /// The axum handler for `GET /api/v1/watch` (mount it behind the auth check).
+#[allow(clippy::unused_async)] // axum takes async fns as handlers.
 pub async fn handler(
     upgrade: WebSocketUpgrade,
     Query(params): Query<WatchParams>,
@@ -87,21 +90,35 @@ pub async fn handler(
 }
 
 async fn run(socket: WebSocket, params: WatchParams, state: AppState) {
+    serve_socket(
+        socket,
+        params,
+        state.hub.clone(),
+        state.clusters.clone(),
+        WsOptions::default(),
+    )
+    .await;
+}
+
+/// Serves one upgraded axum WebSocket (what [`handler`] does after the upgrade; for
+/// routers that keep another state).
+pub async fn serve_socket(
+    socket: WebSocket,
+    params: WatchParams,
+    hub: Hub,
+    clusters: Clusters,
+    options: WsOptions,
+) {
     let (sink, stream) = socket.split();
     let sink = sink.with(|frame: Frame| async move { Ok::<_, axum::Error>(to_message(frame)) });
-    let stream = stream.filter_map(|message| async move {
-        match message {
-            Ok(message) => from_message(message).map(Ok),
-            Err(err) => Some(Err(err)),
-        }
-    });
+    let stream = stream.map(|message| message.map(from_message));
     serve(
         Box::pin(sink),
         Box::pin(stream),
-        state.hub.clone(),
-        state.clusters.clone(),
+        hub,
+        clusters,
         params,
-        WsOptions::default(),
+        options,
     )
     .await;
 }
@@ -115,13 +132,13 @@ fn to_message(frame: Frame) -> Message {
     }
 }
 
-fn from_message(message: Message) -> Option<Frame> {
+fn from_message(message: Message) -> Frame {
     match message {
-        Message::Text(text) => Some(Frame::Text(text.as_str().to_owned())),
+        Message::Text(text) => Frame::Text(text.as_str().to_owned()),
         // Binary frames mean nothing here; they count as hearing from the client.
-        Message::Binary(_) => Some(Frame::Pong(Vec::new())),
-        Message::Ping(data) => Some(Frame::Ping(data.to_vec())),
-        Message::Pong(data) => Some(Frame::Pong(data.to_vec())),
-        Message::Close(_) => Some(Frame::Close),
+        Message::Binary(_) => Frame::Pong(Vec::new()),
+        Message::Ping(data) => Frame::Ping(data.to_vec()),
+        Message::Pong(data) => Frame::Pong(data.to_vec()),
+        Message::Close(_) => Frame::Close,
     }
 }

@@ -21,10 +21,10 @@ fn scrub(value: &mut Value) {
         metadata.remove("resourceVersion");
         metadata.remove("managedFields");
     }
-    if value.get("kind").and_then(Value::as_str) == Some("Lease") {
-        if let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) {
-            spec.remove("renewTime");
-        }
+    if value.get("kind").and_then(Value::as_str) == Some("Lease")
+        && let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut)
+    {
+        spec.remove("renewTime");
     }
     if let Some(conditions) = value
         .pointer_mut("/status/conditions")

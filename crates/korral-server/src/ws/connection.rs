@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{Instant, timeout};
 
 use super::filter::{Subscribe, Topic, WatchParams};
@@ -90,8 +90,30 @@ impl<S: Sink<Frame> + Unpin> Connection<S> {
                         }
                     }
                 }
-                received = recv(receiver.as_mut()) => match received {
-                    Ok(published) => self.diff(&published).await?,
+                update = recv(receiver.as_mut()) => match update {
+                    Ok(published) => {
+                        // Everything already queued goes out in one write.
+                        self.diff(&published).await?;
+                        let mut lagged = None;
+                        if let Some(receiver) = receiver.as_mut() {
+                            loop {
+                                match receiver.try_recv() {
+                                    Ok(published) => self.diff(&published).await?,
+                                    Err(TryRecvError::Lagged(missed)) => {
+                                        lagged = Some(missed);
+                                        break;
+                                    }
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        self.flush().await?;
+                        if let Some(missed) = lagged {
+                            receiver = self.resync(&format!(
+                                "this client fell {missed} updates behind; here is a fresh state"
+                            )).await?;
+                        }
+                    }
                     Err(RecvError::Lagged(missed)) => {
                         receiver = self.resync(&format!(
                             "this client fell {missed} updates behind; here is a fresh state"
@@ -172,6 +194,7 @@ impl<S: Sink<Frame> + Unpin> Connection<S> {
                 for published in &missed {
                     self.diff(published).await?;
                 }
+                self.flush().await?;
                 self.last_seq = self.last_seq.max(subscription.seq);
                 return Ok(Some(subscription.receiver));
             }
@@ -228,7 +251,7 @@ impl<S: Sink<Frame> + Unpin> Connection<S> {
             return Ok(());
         };
         self.last_seq = published.seq;
-        self.send_json(&message).await
+        self.feed(Frame::Text(message)).await
     }
 
     async fn error(&mut self, message: &str) -> Result<(), End> {
@@ -242,6 +265,21 @@ impl<S: Sink<Frame> + Unpin> Connection<S> {
 
     async fn send(&mut self, frame: Frame) -> Result<(), End> {
         match timeout(self.options.send_timeout, self.sink.send(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(End::Stuck),
+        }
+    }
+
+    /// Queues a frame without writing it out ([`Connection::flush`] does).
+    async fn feed(&mut self, frame: Frame) -> Result<(), End> {
+        match timeout(self.options.send_timeout, self.sink.feed(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(End::Stuck),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        match timeout(self.options.send_timeout, self.sink.flush()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) | Err(_) => Err(End::Stuck),
         }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::hub::{Published, Update};
+use crate::hub::{Published, Update, diff_message};
 
 /// The query of `GET /api/v1/watch`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -129,30 +129,30 @@ impl Subscribe {
             .is_none_or(|ns| namespace == Some(ns))
     }
 
-    /// The part of `published` this subscription takes, as the JSON of a `diff`
+    /// The part of `published` this subscription takes, as the text of a `diff`
     /// message, or `None` when it takes nothing of it. `cluster` is the cluster this
     /// connection watches.
-    pub fn diff_message(&self, cluster: &str, published: &Published) -> Option<serde_json::Value> {
+    pub fn diff_message(&self, cluster: &str, published: &Published) -> Option<String> {
         if published.cluster != cluster {
             return None;
         }
-        let update = match &published.update {
+        match &published.update {
             Update::Objects(change) => (self.wants(Topic::Objects)
                 && self.takes_object(&change.kind, change.namespace.as_deref()))
-            .then(|| published.update.clone())?,
+            .then(|| published.message().to_owned()),
             Update::Events { event, .. } => {
                 let namespace = event
                     .pointer("/metadata/namespace")
                     .and_then(|v| v.as_str());
                 (self.wants(Topic::Events) && self.takes_namespace(namespace))
-                    .then(|| published.update.clone())?
+                    .then(|| published.message().to_owned())
             }
             Update::Topology { diff } => {
                 if !self.wants(Topic::Topology) {
                     return None;
                 }
                 let Some(ns) = self.namespace.as_deref() else {
-                    return Some(message(published, &published.update));
+                    return Some(published.message().to_owned());
                 };
                 let mut diff = diff.clone();
                 let inside = |id: &String| node_namespace(id) == Some(ns);
@@ -164,21 +164,11 @@ impl Subscribe {
                 if diff.is_empty() {
                     return None;
                 }
-                Update::Topology { diff }
+                let update = Update::Topology { diff };
+                Some(diff_message(published.seq, &published.cluster, &update).to_string())
             }
-        };
-        Some(message(published, &update))
+        }
     }
-}
-
-fn message(published: &Published, update: &Update) -> serde_json::Value {
-    let mut value = serde_json::to_value(update).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        map.insert("type".to_owned(), "diff".into());
-        map.insert("seq".to_owned(), published.seq.into());
-        map.insert("cluster".to_owned(), published.cluster.clone().into());
-    }
-    value
 }
 
 /// The namespace in a node id (`Kind[.group]/namespace/name`; cluster-scoped nodes
@@ -238,10 +228,10 @@ mod tests {
             kind: None,
             cluster: None,
         };
-        let published = Published {
-            seq: 7,
-            cluster: "c".to_owned(),
-            update: Update::Topology {
+        let published = Published::new(
+            7,
+            "c",
+            Update::Topology {
                 diff: GraphDiff {
                     added_nodes: vec!["Pod/a/p".to_owned(), "Pod/b/q".to_owned()],
                     added_edges: vec![
@@ -251,8 +241,9 @@ mod tests {
                     ..GraphDiff::default()
                 },
             },
-        };
-        let message = sub.diff_message("c", &published).unwrap();
+        );
+        let message: serde_json::Value =
+            serde_json::from_str(&sub.diff_message("c", &published).unwrap()).unwrap();
         assert_eq!(message["type"], "diff");
         assert_eq!(message["seq"], 7);
         assert_eq!(
