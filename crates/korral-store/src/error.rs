@@ -25,7 +25,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// SQLite failed.
-    #[error("sqlite database `{path}`: {message}")]
+    #[error(
+        "sqlite database `{path}`: {message}; check that it is a korral database you can write to, or give another `--database`"
+    )]
     Sqlite {
         /// The database file.
         path: String,
@@ -33,7 +35,9 @@ pub enum Error {
         message: String,
     },
     /// PostgreSQL failed (connecting or running a statement).
-    #[error("postgres database `{target}`: {message}")]
+    #[error(
+        "postgres database `{target}`: {message}; check that the server runs and that the URL's user, password and database are right"
+    )]
     Postgres {
         /// `HOST:PORT/DB`, without user or password.
         target: String,

@@ -55,7 +55,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         body TEXT NOT NULL
     );
     CREATE INDEX versions_object ON versions (object_id, seq);
-    CREATE INDEX versions_time ON versions (cluster_id, seen_at);
+    CREATE INDEX versions_time ON versions (cluster_id, seen_at, seq);
     CREATE TABLE bookmarks (
         cluster_id BIGINT NOT NULL,
         resource TEXT NOT NULL,

@@ -1,6 +1,7 @@
 //! Reading history: the object set at a time, one object's versions, changes in a window.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -253,37 +254,56 @@ pub(crate) fn changes(
     if limit == 0 {
         return Ok(out);
     }
-    tx.query_each(
+    // Namespace, kinds and the limit go to the database, so that the newest changes of a
+    // long history are read without the rest; a label selector is checked here, on the
+    // object's latest labels, and then the limit is counted here.
+    let mut sql = String::from(
         "SELECT v.seq, v.seen_at, v.change, v.resource_version, v.managers,
                 o.api_group, o.kind, o.namespace, o.name, o.labels
          FROM versions v JOIN objects o ON o.id = v.object_id
-         WHERE v.cluster_id = $1 AND v.seen_at >= $2 AND v.seen_at <= $3
-         ORDER BY v.seen_at DESC, v.seq DESC",
-        &[Val::Int(cluster.0), since, until],
-        &mut |row: Row| {
-            let (kind, namespace) = (row.text(6)?, row.text(7)?);
-            if !filter.keeps_kind(kind) || !filter.keeps_namespace(namespace) {
+         WHERE v.cluster_id = $1 AND v.seen_at >= $2 AND v.seen_at <= $3",
+    );
+    let mut params = vec![Val::Int(cluster.0), since, until];
+    if let Some(namespace) = &filter.namespace {
+        params.push(namespace.into());
+        let _ = write!(sql, " AND o.namespace = ${}", params.len());
+    }
+    if !filter.kinds.is_empty() {
+        let mut placeholders = Vec::new();
+        for kind in &filter.kinds {
+            params.push(kind.to_lowercase().into());
+            placeholders.push(format!("${}", params.len()));
+        }
+        let _ = write!(sql, " AND LOWER(o.kind) IN ({})", placeholders.join(", "));
+    }
+    sql.push_str(" ORDER BY v.seen_at DESC, v.seq DESC");
+    if filter.selector.is_none() && limit < usize::MAX {
+        params.push(Val::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let _ = write!(sql, " LIMIT ${}", params.len());
+    }
+    tx.query_each(&sql, &params, &mut |row: Row| {
+        let (kind, namespace) = (row.text(6)?, row.text(7)?);
+        if !filter.keeps_kind(kind) || !filter.keeps_namespace(namespace) {
+            return Ok(true);
+        }
+        if filter.selector.is_some() {
+            let labels = parse(row.text(9)?, "labels")?;
+            if !filter.keeps_labels(Some(&labels)) {
                 return Ok(true);
             }
-            if filter.selector.is_some() {
-                let labels = parse(row.text(9)?, "labels")?;
-                if !filter.keeps_labels(Some(&labels)) {
-                    return Ok(true);
-                }
-            }
-            out.push(ChangeRecord {
-                seq: row.int(0)?,
-                at: timestamp(row.int(1)?)?,
-                change: ChangeKind::from_code(row.int(2)?),
-                group: row.text(5)?.to_owned(),
-                kind: kind.to_owned(),
-                namespace: Some(namespace.to_owned()).filter(|n| !n.is_empty()),
-                name: row.text(8)?.to_owned(),
-                resource_version: row.text(3)?.to_owned(),
-                managers: managers(row.text(4)?),
-            });
-            Ok(out.len() < limit)
-        },
-    )?;
+        }
+        out.push(ChangeRecord {
+            seq: row.int(0)?,
+            at: timestamp(row.int(1)?)?,
+            change: ChangeKind::from_code(row.int(2)?),
+            group: row.text(5)?.to_owned(),
+            kind: kind.to_owned(),
+            namespace: Some(namespace.to_owned()).filter(|n| !n.is_empty()),
+            name: row.text(8)?.to_owned(),
+            resource_version: row.text(3)?.to_owned(),
+            managers: managers(row.text(4)?),
+        });
+        Ok(out.len() < limit)
+    })?;
     Ok(out)
 }
