@@ -417,6 +417,32 @@ pub enum Command {
     ///   korral restore shop-backup.tar.zst --existing update --dry-run
     #[command(verbatim_doc_comment)]
     Restore(RestoreArgs),
+    /// Run a tool as a Kubernetes Job, retried, queued and kept by the jobs controller.
+    ///
+    /// Creates a Run of a Tool (see `korral jobs` and docs/jobs.md); with --wait,
+    /// follows it to its end and exits 1 unless it succeeded.
+    ///
+    /// Examples:
+    ///
+    ///   korral run trivy -n security --wait
+    ///
+    ///   korral run trivy --queue scanners --priority 50 -- image redis:7.4
+    #[command(verbatim_doc_comment)]
+    Run(crate::commands::jobs::args::RunArgs),
+    /// Tools as Jobs: runs, retries, the dead-letter queue, queues, schedules,
+    /// workflows, and the controller behind them.
+    ///
+    /// Examples:
+    ///
+    ///   korral jobs install --crds-only && korral jobs controller -n batch
+    ///
+    ///   korral jobs list -A
+    ///
+    ///   korral jobs queue scanners
+    ///
+    ///   korral jobs workflow get release
+    #[command(verbatim_doc_comment)]
+    Jobs(crate::commands::jobs::args::JobsArgs),
     /// Print a shell completion script.
     ///
     /// Example: korral completion bash > /etc/bash_completion.d/korral

@@ -9,6 +9,7 @@ mod events;
 pub mod generate;
 pub mod history;
 pub mod init;
+pub mod jobs;
 pub mod keys;
 mod logs;
 pub mod node;
@@ -69,6 +70,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Releases(args) => deploy::releases(&args),
         Command::Undeploy(args) => deploy::undeploy(&args),
         Command::Restore(args) => restore::restore(&args),
+        Command::Run(args) => jobs::run(&args),
+        Command::Jobs(args) => jobs::jobs(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Completion { shell } => completion(shell),
     }

@@ -23,6 +23,7 @@
 //!   layout, summary, encrypted Secrets, hostile names, retention; `backup schedule`'s
 //!   manifests audited, deployed and their command run as the pod would.
 //! - `serve`: `korral serve` over files with a token, a first start's token, TLS.
+//! - `jobs`: `korral run` and `korral jobs …` with `korral jobs controller` running.
 
 mod audit;
 mod backup;
@@ -34,6 +35,7 @@ mod events;
 mod generate;
 mod history;
 mod hostile;
+mod jobs;
 mod keys;
 mod live;
 mod logs;
