@@ -260,19 +260,14 @@ async fn record() -> anyhow::Result<()> {
 
     let id = store.cluster("korral-test").await?;
     let began = Instant::now();
-    let values = store
-        .objects_at(
+    let objects = store
+        .objects_at_set(
             id,
             jiff::Timestamp::now(),
             &korral_store::ChangeFilter::default(),
         )
         .await?;
     let read = began.elapsed();
-    let source = korral_core::Source::default();
-    let objects: Vec<_> = values
-        .iter()
-        .filter_map(|v| korral_core::Object::from_json(&v.to_string(), source).ok())
-        .collect();
     let count = objects.len();
     let set = korral_core::ObjectSet::from_objects(objects, vec!["store".to_owned()], Vec::new());
     let graph = korral_topology::infer(&set, korral_topology::InferOptions::default());

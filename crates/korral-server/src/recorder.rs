@@ -208,9 +208,11 @@ impl Cluster {
             watches.push((resource.clone(), key, from));
         }
         self.store.set_bookmarks(id, &marks).await?;
+        // Resources left out (forbidden, gone) stay said until the next round.
+        let left_out = (!listing.warnings.is_empty()).then(|| listing.warnings.join("; "));
         drop(listing);
         self.view.synced.store(true, Ordering::Relaxed);
-        self.view.set_error(None);
+        self.view.set_error(left_out);
 
         let keys: Vec<(Resource, String)> = watches
             .iter()

@@ -9,7 +9,7 @@ use clap::Args;
 use comfy_table::{Table, presets};
 use jiff::{SignedDuration, Timestamp};
 use korral_core::terminal::{escape, escape_keep_lines};
-use korral_core::{FileId, LabelSelector, Object, ObjectSet, Source};
+use korral_core::{LabelSelector, ObjectSet};
 use korral_store::{ChangeFilter, ChangeKind, ClusterId, ObjectRef, Store, Version};
 use serde::Serialize;
 use serde_json::Value;
@@ -218,27 +218,15 @@ pub fn set_at(
         .context("--at")
         .map_err(InputError)?;
     let runtime = crate::source::runtime()?;
-    let (values, name) = runtime.block_on(async {
+    let (objects, name) = runtime.block_on(async {
         let (store, cluster) = open(store_args).await?;
         let name = cluster_name(&store, cluster).await?;
         let filter = ChangeFilter {
             namespace: namespace.map(str::to_owned),
             ..ChangeFilter::default()
         };
-        anyhow::Ok((store.objects_at(cluster, at, &filter).await?, name))
+        anyhow::Ok((store.objects_at_set(cluster, at, &filter).await?, name))
     })?;
-    let source = Source {
-        file: FileId(0),
-        line: 0,
-    };
-    let mut objects = Vec::with_capacity(values.len());
-    for value in values {
-        // The store wrote each; one it cannot read back is skipped, not fatal.
-        match Object::from_json(&value.to_string(), source) {
-            Ok(object) => objects.push(object),
-            Err(err) => Printer::warn(format!("a stored object cannot be read: {err}")),
-        }
-    }
     let file = format!("<store:{name}@{at}>");
     Ok((ObjectSet::from_objects(objects, vec![file], Vec::new()), at))
 }
