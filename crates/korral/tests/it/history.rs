@@ -229,3 +229,206 @@ fn bad_names_and_times_are_usage_errors_without_terminal_controls() {
         stderr(&output)
     );
 }
+
+/// `korral serve` recording the API test server, stopped (by its own pid) when dropped.
+struct Serve {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SERVE_TOKEN: &str = "history-test-token-0123456789";
+
+impl Serve {
+    fn start(home: &std::path::Path, database: &str) -> Self {
+        use std::io::BufRead as _;
+        let token_file = home.join("token");
+        std::fs::write(&token_file, format!("{SERVE_TOKEN}\n")).unwrap();
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("korral"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+            .args(["--context", "korral-test", "--kubeconfig"])
+            .arg(home.join("config"))
+            .arg("--token-file")
+            .arg(&token_file)
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("xdg"))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut serve = Self { child, port: 0 };
+        let mut stderr = std::io::BufReader::new(serve.child.stderr.take().unwrap());
+        let mut said = String::new();
+        while serve.port == 0 {
+            let mut line = String::new();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "korral serve ended: {said}"
+            );
+            said.push_str(&line);
+            if let Some(at) = line.find("://127.0.0.1:") {
+                serve.port = line[at + 13..]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+            }
+        }
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        serve
+    }
+
+    /// A WebSocket on `/api/v1/watch?QUERY` with the bearer token, past its handshake.
+    fn watch(&self, query: &str) -> std::net::TcpStream {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /api/v1/watch?{query} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {SERVE_TOKEN}\r\n\
+             Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head);
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        stream
+    }
+}
+
+/// The next text message of a WebSocket (the server's frames are not masked; control
+/// frames are skipped).
+fn next_text(stream: &mut std::net::TcpStream) -> serde_json::Value {
+    use std::io::Read as _;
+    loop {
+        let mut head = [0u8; 2];
+        stream.read_exact(&mut head).unwrap();
+        let len = match head[1] & 0x7f {
+            126 => {
+                let mut n = [0u8; 2];
+                stream.read_exact(&mut n).unwrap();
+                u64::from(u16::from_be_bytes(n))
+            }
+            127 => {
+                let mut n = [0u8; 8];
+                stream.read_exact(&mut n).unwrap();
+                u64::from_be_bytes(n)
+            }
+            n => u64::from(n),
+        };
+        let mut payload = vec![0u8; usize::try_from(len).unwrap()];
+        stream.read_exact(&mut payload).unwrap();
+        if head[0] & 0x0f == 1 {
+            return serde_json::from_slice(&payload).unwrap();
+        }
+    }
+}
+
+#[test]
+fn serve_records_edits_pushes_them_live_and_keeps_them_across_a_restart() {
+    let seed = Loader::load_str("seed.yaml", SEED).unwrap();
+    let cluster = ApiServer::spawn(&seed, ServerOptions::default()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    cluster
+        .write_kubeconfig(home.path().join("config"))
+        .unwrap();
+    let database = format!("sqlite:{}", home.path().join("korral.db").display());
+    let history = |args: &[&str]| {
+        korral()
+            .args(args)
+            .args(["--database", &database, "--context", "korral-test"])
+            .output()
+            .unwrap()
+    };
+    let serve = Serve::start(home.path(), &database);
+    let mut socket = serve.watch("topics=objects&kind=ConfigMap&namespace=shop");
+    assert_eq!(next_text(&mut socket)["type"], "state");
+    // Recorded once the seeded Secret's first version is in.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !stdout(&history(&["changes", "-o", "json"])).contains("\"db\"") {
+        assert!(std::time::Instant::now() < deadline, "nothing recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let before = jiff::Timestamp::now().to_string();
+    std::thread::sleep(Duration::from_millis(20));
+    let changed = std::time::Instant::now();
+    cluster
+        .create(json!({"apiVersion": "v1", "kind": "ConfigMap",
+                       "metadata": {"name": "web", "namespace": "shop"}, "data": {"colour": "red"}}))
+        .unwrap();
+    let mut edited = cluster.get("v1", "ConfigMap", Some("shop"), "web").unwrap();
+    edited["data"]["colour"] = json!("green");
+    cluster.update(edited).unwrap();
+    // The subscriber hears both (a second is the aim; the bound is generous, this is
+    // not a timing test).
+    let mut colours = Vec::new();
+    while colours.len() < 2 {
+        let message = next_text(&mut socket);
+        if message["type"] == "diff" && message["object"]["metadata"]["name"] == "web" {
+            colours.push(message["object"]["data"]["colour"].clone());
+        }
+    }
+    assert_eq!(colours, vec![json!("red"), json!("green")]);
+    assert!(
+        changed.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        changed.elapsed()
+    );
+
+    let output = history(&["history", "configmap/web", "-n", "shop"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("-  colour: red") && text.contains("+  colour: green"),
+        "{text}"
+    );
+    let output = history(&["topology", "--at", &before, "-o", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stdout(&output).contains("ConfigMap/shop/web"));
+
+    // Restarted over the same file: the history is kept, and grows by one.
+    drop(socket);
+    drop(serve);
+    let serve = Serve::start(home.path(), &database);
+    let mut edited = cluster.get("v1", "ConfigMap", Some("shop"), "web").unwrap();
+    edited["data"]["colour"] = json!("blue");
+    cluster.update(edited).unwrap();
+    let versions = || {
+        let output = history(&["history", "cm/web", "-n", "shop", "-o", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while versions().as_array().unwrap().len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit after the restart never came"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let kept = versions();
+    let colours: Vec<&serde_json::Value> = kept
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["object"]["data"]["colour"])
+        .collect();
+    assert_eq!(colours, vec!["red", "green", "blue"]);
+    drop(serve);
+}
