@@ -171,22 +171,16 @@ fn digest(bytes: &[u8]) -> String {
     out
 }
 
+/// An object from JSON, for this crate's unit tests.
+#[cfg(test)]
+pub(crate) fn test_object(json: &str) -> Object {
+    Object::from_json(json, korral_core::Source::default()).expect("test object")
+}
+
 #[cfg(test)]
 mod tests {
-    use korral_core::{FileId, Source};
-
+    use super::test_object as object;
     use super::*;
-
-    fn object(json: &str) -> Object {
-        Object::from_json(
-            json,
-            Source {
-                file: FileId(0),
-                line: 0,
-            },
-        )
-        .unwrap()
-    }
 
     #[test]
     fn a_secret_keeps_its_keys_and_loses_its_values() {

@@ -38,20 +38,8 @@ fn scrub(value: &mut Value) {
 
 #[cfg(test)]
 mod tests {
-    use korral_core::{FileId, Source};
-
     use super::*;
-
-    fn object(json: &str) -> Object {
-        Object::from_json(
-            json,
-            Source {
-                file: FileId(0),
-                line: 0,
-            },
-        )
-        .unwrap()
-    }
+    use crate::live::test_object as object;
 
     #[test]
     fn a_lease_renewal_is_churn_and_a_holder_change_is_not() {

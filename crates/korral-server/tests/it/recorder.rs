@@ -282,3 +282,64 @@ async fn a_restart_after_the_history_expired_relists_and_resyncs() {
     .await;
     assert!(view.error().is_none(), "{:?}", view.error());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_changed_through_the_api_is_published_and_stored_without_its_values() {
+    let harness = Harness::new().await;
+    let hub = Hub::default();
+    let mut updates = hub.subscribe(None).receiver;
+    let (_recorder, store, view) = harness.record(&hub).await;
+    let mut secret = harness
+        .server
+        .get("v1", "Secret", Some("shop"), "db")
+        .unwrap();
+    // "s3cr3t-value" and a last-applied annotation that repeats it.
+    secret["data"]["password"] = json!("czNjcjN0LXZhbHVl");
+    secret["metadata"]["annotations"] = json!({
+        "kubectl.kubernetes.io/last-applied-configuration":
+            "{\"data\":{\"password\":\"czNjcjN0LXZhbHVl\"}}"});
+    harness.server.update(secret).unwrap();
+    let mut published = None;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while published.is_none() && tokio::time::Instant::now() < deadline {
+        let Ok(Ok(update)) = tokio::time::timeout(Duration::from_secs(1), updates.recv()).await
+        else {
+            continue;
+        };
+        if let Update::Objects(change) = &update.update
+            && change.kind == "Secret"
+        {
+            published = Some(update.message().to_owned());
+        }
+    }
+    let published = published.expect("the Secret's change was published");
+    assert!(published.contains("\"password\":\"sha256:"), "{published}");
+    for text in [
+        published,
+        view.read(|g| {
+            g.objects()
+                .map(|o| o.raw().as_str().to_owned())
+                .collect::<String>()
+        }),
+        format!(
+            "{:?}",
+            store
+                .history(
+                    store.cluster("korral-test").await.unwrap(),
+                    &ObjectRef {
+                        kind: "Secret".to_owned(),
+                        name: "db".to_owned(),
+                        ..map_ref("")
+                    },
+                    None
+                )
+                .await
+                .unwrap()
+        ),
+    ] {
+        assert!(
+            !text.contains("czNjcjN0LXZhbHVl") && !text.contains("s3cr3t"),
+            "{text}"
+        );
+    }
+}
