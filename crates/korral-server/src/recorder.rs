@@ -173,12 +173,33 @@ impl Cluster {
 
         // The graph starts from the list; watches resumed from older bookmarks replay
         // into the store, and the graph skips what it already holds newer.
-        self.view.write(|graph| {
-            *graph = korral_topology::LiveGraph::new();
-            for object in listing.objects.objects() {
-                graph.upsert(redact(object));
-            }
-        });
+        if self.view.read(korral_topology::LiveGraph::is_empty) {
+            self.view.write(|graph| {
+                for object in listing.objects.objects() {
+                    graph.upsert(redact(object));
+                }
+            });
+        } else {
+            // A later round (after an error): the graph moves to the list through
+            // published changes, so that WebSocket clients follow.
+            let fresh: std::collections::HashSet<_> =
+                listing.objects.objects().iter().map(Object::key).collect();
+            let gone = self.view.read(|graph| {
+                graph
+                    .objects()
+                    .filter(|o| !fresh.contains(&o.key()))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            });
+            let changes = gone.into_iter().map(|o| (ChangeKind::Deleted, o)).chain(
+                listing
+                    .objects
+                    .objects()
+                    .iter()
+                    .map(|o| (ChangeKind::Modified, o.clone())),
+            );
+            self.apply(changes);
+        }
         let mut by_kind: HashMap<(String, String), Vec<Object>> = HashMap::new();
         for object in listing.objects.objects() {
             by_kind

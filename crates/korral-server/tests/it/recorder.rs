@@ -343,3 +343,48 @@ async fn a_secret_changed_through_the_api_is_published_and_stored_without_its_va
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_losing_the_cluster_the_next_round_publishes_what_changed_meanwhile() {
+    let harness = Harness::new().await;
+    let hub = Hub::default();
+    let (_recorder, store, view) = harness.record(&hub).await;
+    harness.server.create(config_map("doomed", "a")).unwrap();
+    eventually("doomed recorded", || async {
+        versions(&store, "doomed").await.len() == 1
+    })
+    .await;
+    let mut updates = hub.subscribe(None).receiver;
+
+    // Every request refused and every watch cut: every watch ends, the round with them.
+    let faults = harness.server.faults();
+    faults.inject(korral_testkit::Fault::path_prefix("/api").status(401));
+    faults.inject(korral_testkit::Fault::path_prefix("/apis").status(401));
+    faults.drop_watches();
+    eventually("the recorder notices", || async { view.error().is_some() }).await;
+    harness
+        .server
+        .delete("v1", "ConfigMap", Some("shop"), "doomed")
+        .unwrap();
+    faults.clear();
+
+    let key = korral_core::ObjectKey::new("", "ConfigMap", Some("shop"), "doomed");
+    eventually("the graph loses doomed", || async {
+        view.read(|g| g.get(&key).is_none())
+    })
+    .await;
+    let mut deleted = 0;
+    while let Ok(published) = updates.try_recv() {
+        if let Update::Objects(change) = &published.update
+            && change.name == "doomed"
+        {
+            assert_eq!(change.change, korral_server::hub::ChangeType::Deleted);
+            deleted += 1;
+        }
+    }
+    assert_eq!(deleted, 1, "told once");
+    eventually("the deletion stored", || async {
+        versions(&store, "doomed").await.len() == 2
+    })
+    .await;
+}
