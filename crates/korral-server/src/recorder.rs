@@ -173,33 +173,7 @@ impl Cluster {
 
         // The graph starts from the list; watches resumed from older bookmarks replay
         // into the store, and the graph skips what it already holds newer.
-        if self.view.read(korral_topology::LiveGraph::is_empty) {
-            self.view.write(|graph| {
-                for object in listing.objects.objects() {
-                    graph.upsert(redact(object));
-                }
-            });
-        } else {
-            // A later round (after an error): the graph moves to the list through
-            // published changes, so that WebSocket clients follow.
-            let fresh: std::collections::HashSet<_> =
-                listing.objects.objects().iter().map(Object::key).collect();
-            let gone = self.view.read(|graph| {
-                graph
-                    .objects()
-                    .filter(|o| !fresh.contains(&o.key()))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            });
-            let changes = gone.into_iter().map(|o| (ChangeKind::Deleted, o)).chain(
-                listing
-                    .objects
-                    .objects()
-                    .iter()
-                    .map(|o| (ChangeKind::Modified, o.clone())),
-            );
-            self.apply(changes);
-        }
+        self.load(&listing.objects);
         let mut by_kind: HashMap<(String, String), Vec<Object>> = HashMap::new();
         for object in listing.objects.objects() {
             by_kind
@@ -282,6 +256,37 @@ impl Cluster {
                 };
             }
             self.flush(id, &mut batch).await?;
+        }
+    }
+
+    /// Puts a fresh list into the graph: whole when the graph is empty (the first
+    /// round), else through published changes, so that WebSocket clients follow.
+    fn load(&self, listed: &korral_core::ObjectSet) {
+        if self.view.read(korral_topology::LiveGraph::is_empty) {
+            self.view.write(|graph| {
+                for object in listed.objects() {
+                    graph.upsert(redact(object));
+                }
+            });
+        } else {
+            // A later round (after an error): the graph moves to the list through
+            // published changes, so that WebSocket clients follow.
+            let fresh: std::collections::HashSet<_> =
+                listed.objects().iter().map(Object::key).collect();
+            let gone = self.view.read(|graph| {
+                graph
+                    .objects()
+                    .filter(|o| !fresh.contains(&o.key()))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            });
+            let changes = gone.into_iter().map(|o| (ChangeKind::Deleted, o)).chain(
+                listed
+                    .objects()
+                    .iter()
+                    .map(|o| (ChangeKind::Modified, o.clone())),
+            );
+            self.apply(changes);
         }
     }
 
