@@ -12,6 +12,9 @@ use super::{Frame, WsOptions};
 use crate::hub::{Hub, Published};
 use crate::live::{ClusterView, Clusters};
 
+/// The least time between two subscribe messages a client sends.
+const SUBSCRIBE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Why a connection ends (for the log; the client sees the socket close).
 #[derive(Debug, PartialEq, Eq)]
 enum End {
@@ -43,6 +46,7 @@ pub async fn serve<S, R, E>(
         subscribe: None,
         view: None,
         last_seq: 0,
+        next_subscribe: Instant::now(),
     };
     let _ = connection.run(stream, params).await;
 }
@@ -56,6 +60,9 @@ struct Connection<S> {
     view: Option<Arc<ClusterView>>,
     /// The last seq sent: heartbeats carry it.
     last_seq: u64,
+    /// When the next subscribe message is taken: each one costs a fresh state (at
+    /// 100,000 objects, megabytes), so a client gets one a second.
+    next_subscribe: Instant,
 }
 
 impl<S: Sink<Frame> + Unpin> Connection<S> {
@@ -151,7 +158,14 @@ impl<S: Sink<Frame> + Unpin> Connection<S> {
                 .map_err(|e| format!("cannot read the subscribe message: {e}"))
                 .and_then(Subscribe::checked)
             {
-                Ok(subscribe) => self.start(subscribe, None).await,
+                Ok(_) if Instant::now() < self.next_subscribe => self
+                    .error("too many subscribe messages: one a second at most; send it again")
+                    .await
+                    .map(|()| None),
+                Ok(subscribe) => {
+                    self.next_subscribe = Instant::now() + SUBSCRIBE_EVERY;
+                    self.start(subscribe, None).await
+                }
                 Err(message) => self.error(&message).await.map(|()| None),
             },
             Ok(other) => {

@@ -182,6 +182,19 @@ async fn a_subscribe_message_replaces_the_subscription_with_a_fresh_state() {
     // The Secret is served with its keys and without its value.
     assert!(!state.to_string().contains("aHVudGVyMg"));
 
+    // A second subscribe at once is refused (each costs a fresh state).
+    client
+        .send(json!({"type": "subscribe", "topics": ["objects"]}))
+        .await;
+    let refused = client.next().await.unwrap();
+    assert_eq!(refused["type"], "error");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("too many subscribe")
+    );
+
     // Garbage is answered, not fatal.
     client.send(json!({"type": "dance"})).await;
     let error = client.next().await.unwrap();
