@@ -170,8 +170,9 @@ pub enum Command {
     /// store (`--database`, default the embedded SQLite file), or serves files, dumps
     /// or snapshots with -f (no cluster needed). Listens on 127.0.0.1:7420 by default.
     /// Every /api request needs the bearer token, made on first start in the user
-    /// config dir (mode 0600) and printed once, or read from --token-file. Closed to browsers of other origins unless --allow-origin.
-    /// Secrets' values are redacted. Stops on Ctrl-C or SIGTERM. See docs/server.md.
+    /// config dir (mode 0600) and printed once, or read from --token-file. Closed to
+    /// browsers of other origins unless --allow-origin. Secrets' values are redacted.
+    /// Stops on Ctrl-C or SIGTERM. See docs/server.md.
     ///
     /// Examples:
     ///

@@ -161,3 +161,22 @@ fn a_secrets_values_come_only_with_the_opt_in_from_the_cluster() {
         assert!(!list.contains(VALUE), "lists stay redacted");
     });
 }
+
+#[test]
+fn a_request_that_takes_too_long_is_cut_with_503() {
+    let options = Options {
+        request_timeout: std::time::Duration::from_millis(500),
+        ..Options::default()
+    };
+    with_live(options, |state, server| async move {
+        // The cluster answers late: the server does not wait past its own limit.
+        server.faults().set_delay(std::time::Duration::from_secs(3));
+        let (status, body) = get(
+            &state,
+            &format!("/api/v1/clusters/test/namespaces/shop/pods/{POD}/logs?container=frontend"),
+        )
+        .await;
+        assert_error(status, &body, 503, "timeout");
+        server.faults().clear();
+    });
+}

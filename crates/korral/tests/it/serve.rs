@@ -90,18 +90,21 @@ fn start_with_token(args: &[&str]) -> (tempfile::TempDir, Server) {
 
 /// An HTTP/1.1 exchange on `stream`: the status and the body.
 fn exchange(
-    mut stream: impl std::io::Read + std::io::Write,
+    stream: impl std::io::Read + std::io::Write,
     path: &str,
     token: Option<&str>,
 ) -> (u16, String) {
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n");
+    raw(stream, &request)
+}
+
+/// Sends `request` as it is and reads the answer to its end: the status and the body.
+fn raw(mut stream: impl std::io::Read + std::io::Write, request: &str) -> (u16, String) {
+    stream.write_all(request.as_bytes()).unwrap();
     let mut bytes = Vec::new();
     // A TLS peer that closes without close_notify ends in an error after the data.
     let _ = stream.read_to_end(&mut bytes);
@@ -134,6 +137,34 @@ fn serve_files_read_only_with_a_token_file() {
     assert!(body.contains("\"code\":\"unauthorized\""), "{body}");
     let (status, _) = http_get(server.port, "/readyz", None);
     assert_eq!(status, 200);
+
+    // A browser's WebSocket: a ticket, then the upgrade with it, once.
+    let (status, body) = raw(
+        TcpStream::connect(("127.0.0.1", server.port)).unwrap(),
+        &format!(
+            "POST /api/v1/ws-ticket HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    let ticket: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let ticket = ticket["ticket"].as_str().unwrap().to_owned();
+    let upgrade = format!(
+        "GET /api/v1/watch?ticket={ticket}&topics=topology HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    // The status line only: an upgraded (or kept-alive) connection stays open.
+    let status_line = || {
+        let mut socket = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        socket.write_all(upgrade.as_bytes()).unwrap();
+        let mut head = [0u8; 12];
+        socket.read_exact(&mut head).unwrap();
+        String::from_utf8_lossy(&head).into_owned()
+    };
+    assert_eq!(
+        status_line(),
+        "HTTP/1.1 101",
+        "the ticket opens the WebSocket"
+    );
+    assert_eq!(status_line(), "HTTP/1.1 401", "a ticket works once");
     stops_on_sigterm(server);
 }
 
