@@ -31,6 +31,9 @@ pub const FINALIZER: &str = "jobs.korral.dev/cleanup";
 
 /// The longest log line kept in a Run's status; a line past it is cut.
 const MAX_LOG_LINE: usize = 500;
+/// How many of the newest failed attempts keep their log lines (20 lines of at most
+/// 500 bytes each: at most 100 KB of a Run's status).
+const KEPT_LOG_TAILS: usize = 10;
 
 pub(super) async fn reconcile(run: Arc<Run>, context: Arc<Context>) -> Result<Action> {
     let ns = run.namespace().unwrap_or_default();
@@ -608,6 +611,12 @@ async fn watch_attempt(
             a.reason = Some(failure.category);
             a.message = Some(failure.message.clone());
             a.log_tail = tail;
+            // Only the newest attempts keep their log lines: a run retried over and
+            // over must stay far below the API server's object size limit.
+            let keep_from = status.attempts.len().saturating_sub(KEPT_LOG_TAILS);
+            for old in &mut status.attempts[..keep_from] {
+                old.log_tail.clear();
+            }
             let memory = status.memory.clone().or_else(|| spawn::memory_limit(tool));
             let failures = status.attempts[status.round_start as usize..]
                 .iter()

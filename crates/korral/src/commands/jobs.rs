@@ -173,10 +173,28 @@ async fn install(args: &InstallArgs) -> anyhow::Result<ExitStatus> {
     };
     let (puts, _) =
         korral_apply::put_all(&mut cluster, manifests, &options, &mut korral_apply::Quiet).await?;
+    let mut failed = false;
     for put in &puts {
-        Printer::note(format_args!("{put:?}"));
+        let what = match &put.result {
+            korral_apply::PutResult::Created => "created".to_owned(),
+            korral_apply::PutResult::Updated => "updated".to_owned(),
+            korral_apply::PutResult::SkippedExists => "unchanged".to_owned(),
+            korral_apply::PutResult::Failed(why) => {
+                failed = true;
+                format!("failed: {}", escape(why))
+            }
+        };
+        Printer::note(format_args!(
+            "{} {what}{}",
+            put.id,
+            if args.dry_run { " (dry run)" } else { "" }
+        ));
     }
-    Ok(ExitStatus::Success)
+    Ok(if failed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
 }
 
 async fn controller(args: &ControllerArgs) -> anyhow::Result<ExitStatus> {

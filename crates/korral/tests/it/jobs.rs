@@ -132,6 +132,32 @@ fn korral_run_waits_for_a_run_and_reports_it() {
             .any(|l| l.contains("hello-1") && l.contains("Succeeded")),
         "{list}"
     );
+    // The topology shows the Run owning its Job, which owns its pod.
+    let topology: Value = serde_json::from_str(&stdout(
+        &env.korral()
+            .args(["topology", "-n", "default", "-o", "json"])
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let owns = |source: &str, target: &str| {
+        topology["edges"].as_array().unwrap().iter().any(|e| {
+            e["relation"] == "owns"
+                && e["source"].as_str().unwrap().contains(source)
+                && e["target"].as_str().unwrap().contains(target)
+        })
+    };
+    assert!(
+        owns(
+            "Run.jobs.korral.dev/default/hello-1",
+            "Job.batch/default/hello-1-1"
+        ),
+        "{topology:#}"
+    );
+    assert!(
+        owns("Job.batch/default/hello-1-1", "Pod/default/hello-1-1-"),
+        "{topology:#}"
+    );
 }
 
 #[test]
@@ -269,4 +295,69 @@ fn a_workflow_runs_and_is_drawn_as_a_tree() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(crate::util::stderr(&out).contains("a → b → a"));
+}
+
+#[test]
+fn install_puts_the_controller_in_the_cluster_through_the_apply_engine() {
+    let (server, dir) = controlled_server(Controllers::default());
+    let install = |image: &str, extra: &[&str]| {
+        crate::util::korral()
+            .env("KUBECONFIG", dir.path().join("config"))
+            .args(["jobs", "install", "--image", image])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let deployment = || {
+        server.get(
+            "apps/v1",
+            "Deployment",
+            Some("korral-jobs"),
+            "korral-jobs-controller",
+        )
+    };
+    let out = install("registry.local/korral:0.1", &[]);
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    let notes = crate::util::stderr(&out);
+    assert!(
+        notes.contains("CustomResourceDefinition runs.jobs.korral.dev created"),
+        "{notes}"
+    );
+    let container =
+        deployment().expect("the Deployment")["spec"]["template"]["spec"]["containers"][0].clone();
+    assert_eq!(container["image"], "registry.local/korral:0.1");
+    assert_eq!(
+        container["args"],
+        json!([
+            "jobs",
+            "controller",
+            "-A",
+            "--lease-namespace",
+            "korral-jobs"
+        ])
+    );
+    let role = server
+        .get(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            None,
+            "korral-jobs-controller",
+        )
+        .expect("the ClusterRole");
+    assert!(
+        role["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["resources"] == json!(["jobs"]))
+    );
+    // A dry run of another image is validated by the server and changes nothing.
+    let dry = install("registry.local/korral:0.2", &["--dry-run"]);
+    assert!(dry.status.success(), "{}", crate::util::stderr(&dry));
+    assert!(
+        crate::util::stderr(&dry)
+            .contains("Deployment korral-jobs/korral-jobs-controller updated (dry run)")
+    );
+    let image = deployment().unwrap()["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+    assert_eq!(image, "registry.local/korral:0.1");
 }
