@@ -50,19 +50,27 @@ pub(crate) struct ChangesQuery {
 }
 
 /// A time as a client writes it: RFC 3339 (`2026-12-06T10:00:00Z`), or a duration back
-/// from now (`-15m`, `-2h30m`).
+/// from now (`-15m`, `2h`, `1h30m`), as `korral topology --at` takes it.
 pub fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at);
+    }
     let wrong = || {
         format!(
-            "`{}` is not a time; write RFC 3339 (2026-12-06T10:00:00Z) or a duration back from now (-15m, -2h)",
+            "`{}` is not a time; write RFC 3339 (2026-12-06T10:00:00Z) or a duration back from now (-15m, 2h)",
             shown(text)
         )
     };
-    if let Some(ago) = text.strip_prefix('-') {
-        let ago: SignedDuration = ago.parse().map_err(|_| wrong())?;
-        return now.checked_sub(ago).map_err(|_| wrong());
+    let back: SignedDuration = text
+        .strip_prefix('-')
+        .unwrap_or(text)
+        .parse()
+        .map_err(|_| wrong())?;
+    if back.is_negative() {
+        return Err(wrong());
     }
-    text.parse::<Timestamp>().map_err(|_| wrong())
+    now.checked_sub(back).map_err(|_| wrong())
 }
 
 fn when(name: &str, text: Option<&str>) -> ApiResult<Option<Timestamp>> {

@@ -10,7 +10,7 @@ use korral_topology::kind_is;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{cluster, current_objects, shown};
+use super::{cluster, shown};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -109,40 +109,87 @@ pub(crate) async fn list(
         })?,
     };
     let view = cluster(&state, &name)?;
-    let set = current_objects(&view);
-    let matching: Vec<&Object> = set
-        .objects()
-        .iter()
-        .filter(|o| {
-            query
-                .kind
-                .as_deref()
-                .is_none_or(|k| kind_is(k, o.kind(), o.group()))
-        })
-        .filter(|o| {
-            query
-                .namespace
-                .as_deref()
-                .is_none_or(|ns| o.namespace() == Some(ns))
-        })
-        .filter(|o| selector.as_ref().is_none_or(|s| s.matches(o.labels())))
-        .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|o| shown_object(o, state.options.show_secret_values))
-        .collect();
+    let show = state.options.show_secret_values;
+    // Under the read lock, only what the page needs: no copy of the whole cluster.
+    let (page, total) = view.read(|graph| {
+        let mut matching: Vec<&Object> = graph
+            .objects()
+            .filter(|o| {
+                query
+                    .kind
+                    .as_deref()
+                    .is_none_or(|k| kind_is(k, o.kind(), o.group()))
+                    && query
+                        .namespace
+                        .as_deref()
+                        .is_none_or(|ns| o.namespace() == Some(ns))
+                    && selector.as_ref().is_none_or(|s| s.matches(o.labels()))
+            })
+            .collect();
+        matching.sort_by_cached_key(|o| o.key());
+        let total = matching.len();
+        let page: Vec<Item> = matching
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|o| Item::of(o, show, yaml))
+            .collect();
+        (page, total)
+    });
     let next = start + page.len();
     let mut metadata = json!({});
-    if next < matching.len() {
+    if next < total {
         metadata["continue"] = next.to_string().into();
-        metadata["remainingItemCount"] = (matching.len() - next).into();
+        metadata["remainingItemCount"] = (total - next).into();
     }
-    respond(
-        &json!({"apiVersion": "v1", "kind": "List", "metadata": metadata, "items": page}),
-        yaml,
-    )
+    if yaml {
+        let items: Vec<Value> = page.into_iter().map(Item::into_value).collect();
+        return respond(
+            &json!({"apiVersion": "v1", "kind": "List", "metadata": metadata, "items": items}),
+            true,
+        );
+    }
+    // The objects' own JSON text, as read: no parse and re-print of every item.
+    let mut body = format!(r#"{{"apiVersion":"v1","kind":"List","metadata":{metadata},"items":["#);
+    for (i, item) in page.into_iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&item.into_text());
+    }
+    body.push_str("]}");
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// One listed object: its JSON text, or (for YAML, or a Secret to redact) its value.
+enum Item {
+    Text(String),
+    Value(Value),
+}
+
+impl Item {
+    fn of(object: &Object, show_secret_values: bool, yaml: bool) -> Self {
+        let secret = object.group().is_empty() && object.kind() == "Secret";
+        if yaml || (secret && !show_secret_values) {
+            Self::Value(shown_object(object, show_secret_values))
+        } else {
+            Self::Text(object.raw().as_str().to_owned())
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Self::Text(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+            Self::Value(value) => value,
+        }
+    }
+
+    fn into_text(self) -> String {
+        match self {
+            Self::Text(text) => text,
+            Self::Value(value) => value.to_string(),
+        }
+    }
 }
 
 /// One object, as JSON or YAML.
