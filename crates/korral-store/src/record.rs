@@ -83,16 +83,22 @@ pub(crate) fn record(
     check_cluster(tx, cluster)?;
     let mut stats = RecordStats::default();
     let mut last = None;
+    // Which of the batch's objects have rows, in one query: the initial write of a
+    // cluster (all new) then costs no lookup per object.
+    let mut existing = existing_keys(tx, cluster, changes)?;
     for change in changes {
         let value = stored_json(&change.object)?;
         let key = ObjectRef::of(&change.object);
-        stats.add(record_one(
+        // Once written, an object has a row for the rest of the batch.
+        let absent = existing.insert(key.clone());
+        stats.add(record_known(
             tx,
             cluster,
             &key,
             change.kind,
             &value,
             change.at,
+            absent,
         )?);
         last = last.max(Some(change.at));
     }
@@ -101,6 +107,44 @@ pub(crate) fn record(
     }
     set_bookmarks(tx, cluster, bookmarks)?;
     Ok(stats)
+}
+
+/// The keys among `changes` that have a row in `objects`.
+fn existing_keys(
+    tx: &mut dyn Tx,
+    cluster: ClusterId,
+    changes: &[Change],
+) -> Result<HashSet<ObjectRef>> {
+    let mut names: Vec<&str> = changes.iter().map(|c| c.object.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let wanted: HashSet<ObjectRef> = changes.iter().map(|c| ObjectRef::of(&c.object)).collect();
+    let mut found = HashSet::new();
+    // Few enough parameters for any SQLite build (999 at the least) and PostgreSQL.
+    for chunk in names.chunks(500) {
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let mut params = vec![Val::Int(cluster.0)];
+        params.extend(chunk.iter().map(|n| Val::from(*n)));
+        let rows = tx.query(
+            &format!(
+                "SELECT api_group, kind, namespace, name FROM objects WHERE cluster_id = $1 AND name IN ({})",
+                placeholders.join(", ")
+            ),
+            &params,
+        )?;
+        for row in rows {
+            let key = ObjectRef {
+                group: row.text(0)?.to_owned(),
+                kind: row.text(1)?.to_owned(),
+                namespace: Some(row.text(2)?.to_owned()).filter(|n| !n.is_empty()),
+                name: row.text(3)?.to_owned(),
+            };
+            if wanted.contains(&key) {
+                found.insert(key);
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn touch(tx: &mut dyn Tx, cluster: ClusterId, at: Timestamp) -> Result<()> {
@@ -203,7 +247,24 @@ pub(crate) fn record_one(
     new: &Value,
     at: Timestamp,
 ) -> Result<RecordStats> {
-    let head = load_head(tx, cluster, key)?;
+    record_known(tx, cluster, key, kind, new, at, false)
+}
+
+/// [`record_one`], told whether the object is known to have no row (a lookup saved).
+fn record_known(
+    tx: &mut dyn Tx,
+    cluster: ClusterId,
+    key: &ObjectRef,
+    kind: ChangeKind,
+    new: &Value,
+    at: Timestamp,
+    absent: bool,
+) -> Result<RecordStats> {
+    let head = if absent {
+        None
+    } else {
+        load_head(tx, cluster, key)?
+    };
     let live = head.as_ref().filter(|h| h.live);
     let (change, prev) = match (kind, live) {
         // Deleting what is not live (a repeat, or a deletion korral never saw the
