@@ -91,7 +91,7 @@ pub(crate) fn record(
         let key = ObjectRef::of(&change.object);
         // Once written, an object has a row for the rest of the batch.
         let absent = existing.insert(key.clone());
-        stats.add(record_known(
+        stats.add(record_one(
             tx,
             cluster,
             &key,
@@ -238,20 +238,9 @@ fn dropped_same() -> RecordStats {
     }
 }
 
-/// Records one change of one object.
+/// Records one change of one object; `absent` says the object is known to have no row
+/// (a lookup saved).
 pub(crate) fn record_one(
-    tx: &mut dyn Tx,
-    cluster: ClusterId,
-    key: &ObjectRef,
-    kind: ChangeKind,
-    new: &Value,
-    at: Timestamp,
-) -> Result<RecordStats> {
-    record_known(tx, cluster, key, kind, new, at, false)
-}
-
-/// [`record_one`], told whether the object is known to have no row (a lookup saved).
-fn record_known(
     tx: &mut dyn Tx,
     cluster: ClusterId,
     key: &ObjectRef,
@@ -440,6 +429,7 @@ pub(crate) fn resync(
             ChangeKind::Added,
             &value,
             at,
+            false,
         )?);
         seen.insert((key.namespace.unwrap_or_default(), key.name));
     }
@@ -470,6 +460,7 @@ pub(crate) fn resync(
             ChangeKind::Deleted,
             &last,
             at,
+            false,
         )?);
     }
     touch(tx, cluster, at)?;
