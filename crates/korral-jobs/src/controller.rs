@@ -175,6 +175,13 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
     let run_controller = Controller::new(all::<Run>(&client, ns), config.clone())
         .owns(all::<Job>(&client, ns), config.clone());
     let runs_store = run_controller.store();
+    // A run that leaves its queue wakes the runs at the head of that queue, so that
+    // they take its place at once rather than at their next look.
+    let heads = runs_store.clone();
+    let run_controller =
+        run_controller.watches(all::<Run>(&client, ns), config.clone(), move |run: Run| {
+            runs::queue_heads(&heads, &run)
+        });
     let schedule_controller = Controller::new(all::<Schedule>(&client, ns), config.clone())
         .owns(all::<Run>(&client, ns), config.clone());
     let workflow_controller = Controller::new(all::<Workflow>(&client, ns), config.clone())

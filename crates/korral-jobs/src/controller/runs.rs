@@ -31,6 +31,8 @@ pub const FINALIZER: &str = "jobs.korral.dev/cleanup";
 
 /// The longest log line kept in a Run's status; a line past it is cut.
 const MAX_LOG_LINE: usize = 500;
+/// How many runs at the head of a queue are woken when a place frees up.
+const WAKE: usize = 3;
 /// How many of the newest failed attempts keep their log lines (20 lines of at most
 /// 500 bytes each: at most 100 KB of a Run's status).
 const KEPT_LOG_TAILS: usize = 10;
@@ -68,7 +70,7 @@ fn parse(t: Option<&str>) -> Option<Timestamp> {
 /// A deleted Run: its Jobs (and their pods) go with it, and its place in the queue.
 async fn cleanup(run: &Run, context: &Context) -> Result<Action> {
     delete_jobs(run, context).await?;
-    context.admitted.lock().await.remove(&key(run));
+    free_place(context, run).await;
     Ok(Action::await_change())
 }
 
@@ -193,7 +195,7 @@ async fn apply(run: &Run, context: &Context) -> Result<Action> {
         status.completion_time = Some(time(now));
         status.queue_position = None;
         status.message = Some("cancelled by request".to_owned());
-        context.admitted.lock().await.remove(&key(run));
+        free_place(context, run).await;
         write(run, status, context).await?;
         event(
             context,
@@ -357,7 +359,56 @@ async fn admit(
     }
     status.message = Some(message);
     write(run, status, context).await?;
-    Ok(requeue(context, None))
+    // A run waiting in a full queue is woken when a place frees up
+    // ([`free_place`]); it looks by itself only now and then, to update its position.
+    Ok(Action::requeue(context.options.poll * 10))
+}
+
+/// A run left its queue (finished, cancelled, deleted): its place goes.
+/// [`queue_heads`] wakes the runs that may take it.
+async fn free_place(context: &Context, run: &Run) {
+    context.admitted.lock().await.remove(&key(run));
+}
+
+/// When `changed` has left its queue, the runs at the head of that queue (a few, in
+/// case the first ones are gone or no longer fit), to reconcile at once; else none.
+pub(super) fn queue_heads(
+    runs: &kube::runtime::reflector::Store<Run>,
+    changed: &Run,
+) -> Vec<kube::runtime::reflector::ObjectRef<Run>> {
+    let leaving = changed.metadata.deletion_timestamp.is_some();
+    let Some(status) = changed
+        .status
+        .as_ref()
+        .filter(|s| leaving || s.phase.finished())
+    else {
+        return Vec::new();
+    };
+    let Some(queue_name) = status.queue.as_deref() else {
+        return Vec::new();
+    };
+    let ns = changed.namespace();
+    let mut waiting: Vec<(Waiting, Arc<Run>)> = runs
+        .state()
+        .into_iter()
+        .filter(|r| r.namespace() == ns)
+        .filter_map(|r| {
+            let s = r.status.as_ref()?;
+            (s.queue.as_deref() == Some(queue_name) && s.phase == Phase::Queued)
+                .then(|| (waiting_entry(&r, s), Arc::clone(&r)))
+        })
+        .collect();
+    waiting.sort_by(|(a, _), (b, _)| {
+        b.priority
+            .cmp(&a.priority)
+            .then(a.created.cmp(&b.created))
+            .then(a.name.cmp(&b.name))
+    });
+    waiting
+        .into_iter()
+        .take(WAKE)
+        .map(|(_, r)| kube::runtime::reflector::ObjectRef::from_obj(&*r))
+        .collect()
 }
 
 /// What the other queues of `cohort` lend: each one's budget less what its running
@@ -585,7 +636,7 @@ async fn watch_attempt(
             status.completion_time = Some(time(now));
             status.reason = None;
             status.message = None;
-            context.admitted.lock().await.remove(&key(run));
+            free_place(context, run).await;
             write(run, status, context).await?;
             event(
                 context,
@@ -646,7 +697,7 @@ async fn watch_attempt(
                     status.phase = phase;
                     status.completion_time = Some(time(now));
                     status.message = Some(message.clone());
-                    context.admitted.lock().await.remove(&key(run));
+                    free_place(context, run).await;
                     write(run, status, context).await?;
                     let reason = if phase == Phase::DeadLettered {
                         "DeadLettered"
