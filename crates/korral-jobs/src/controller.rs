@@ -215,16 +215,35 @@ pub async fn run(client: Client, options: Options) -> Result<()> {
 }
 
 /// Tells each failed reconcile of a controller's stream to `log`.
-fn logged<T, E: std::error::Error>(
+fn logged<T, E: std::error::Error + 'static>(
     log: &Arc<dyn Fn(&str) + Send + Sync>,
 ) -> impl FnMut(std::result::Result<T, E>) -> futures::future::Ready<()> + use<T, E> {
     let log = Arc::clone(log);
     move |result| {
-        if let Err(e) = result {
+        if let Err(e) = result
+            && !stale(&e)
+        {
             log(&report(&e));
         }
         futures::future::ready(())
     }
+}
+
+/// Whether a failed reconcile only wrote from a stale cache (a 409 on a status
+/// write): normal under optimistic concurrency, retried at once, not worth a line.
+fn stale(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(Error::Api {
+            source: kube::Error::Api(s),
+            ..
+        }) = e.downcast_ref::<Error>()
+        {
+            return s.code == 409;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// One line for a failed reconcile, with its causes.
