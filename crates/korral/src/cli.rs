@@ -617,7 +617,6 @@ pub struct StatusArgs {
     #[arg(long, value_name = "URL", requires = "at")]
     pub database: Option<String>,
 
-
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table)]
     pub output: ReportFormat,
