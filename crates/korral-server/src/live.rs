@@ -3,10 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use base64::Engine as _;
 use korral_core::{Object, ObjectSet};
 use korral_topology::LiveGraph;
-use sha2::{Digest, Sha256};
 
 /// The clusters served, by name. Cheap to clone.
 #[derive(Clone, Default)]
@@ -113,9 +111,6 @@ impl ClusterView {
     }
 }
 
-/// The annotation `kubectl apply` writes, which holds a whole Secret, values included.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 /// An object fit to be served: a Secret's `data` and `stringData` values and its
 /// last-applied annotation become `sha256:HEX` digests, as the store keeps them (keys
 /// stay, so a change still shows). Every other object is returned as it is.
@@ -124,29 +119,8 @@ pub fn redact(object: &Object) -> Object {
         return object.clone();
     }
     let mut value = object.raw().to_value();
-    // The same digests as the store's: of a `data` value's decoded bytes, of a
-    // `stringData` value's text, of the annotation's text.
-    if let Some(map) = value.get_mut("data").and_then(|v| v.as_object_mut()) {
-        for entry in map.values_mut() {
-            let text = entry.as_str().unwrap_or_default();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .unwrap_or_else(|_| text.as_bytes().to_vec());
-            *entry = digest(&bytes).into();
-        }
-    }
-    if let Some(map) = value.get_mut("stringData").and_then(|v| v.as_object_mut()) {
-        for entry in map.values_mut() {
-            *entry = digest(entry.as_str().unwrap_or_default().as_bytes()).into();
-        }
-    }
-    if let Some(annotation) = value
-        .pointer_mut("/metadata/annotations")
-        .and_then(|a| a.as_object_mut())
-        .and_then(|a| a.get_mut(LAST_APPLIED))
-    {
-        *annotation = digest(annotation.as_str().unwrap_or_default().as_bytes()).into();
-    }
+    // The store's own masking, so the live view and history show the same digests.
+    korral_store::mask_secret(&mut value);
     let text = value.to_string();
     // The text is the object's own, re-serialised: it reads back; keep the original
     // metadata-only form if it somehow does not, never the values.
@@ -158,17 +132,6 @@ pub fn redact(object: &Object) -> Object {
         });
         Object::from_json(&bare.to_string(), object.source()).unwrap_or_else(|_| object.clone())
     })
-}
-
-fn digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for byte in hash {
-        use std::fmt::Write;
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
 }
 
 /// An object from JSON, for this crate's unit tests.

@@ -48,4 +48,5 @@ pub use model::{
 };
 pub use record::FULL_EVERY;
 pub use retention::RETENTION_INTERVAL;
+pub use scrub::mask_secret;
 pub use store::Store;

@@ -29,7 +29,7 @@ pub(crate) fn digest(bytes: &[u8]) -> String {
 /// `stringData` value by the digest of its text (the same for the same value), and the
 /// last-applied annotation (which holds the values) by its digest. A changed value
 /// still shows as a changed digest; the value itself never reaches the database.
-pub(crate) fn mask_secret(object: &mut Value) {
+pub fn mask_secret(object: &mut Value) {
     let Some(map) = object.as_object_mut() else {
         return;
     };
