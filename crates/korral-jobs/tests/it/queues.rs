@@ -28,13 +28,15 @@ async fn a_queue_with_room_for_one_runs_by_priority() {
         c.apply_value(run(name, "work", &json!({"priority": priority})))
             .await;
     }
+    // A run's position moves as runs of higher priority arrive after it (low is 2nd
+    // until mid comes): wait for each to settle at its place, by priority.
     let mut positions = Vec::new();
-    for name in ["high", "mid", "low"] {
+    for (name, place) in [("high", 1), ("mid", 2), ("low", 3)] {
         let r = c
-            .wait_run(name, "a queue position", |r| {
+            .wait_run(name, &format!("queue position {place}"), |r| {
                 r.status
                     .as_ref()
-                    .is_some_and(|s| s.queue_position.is_some())
+                    .is_some_and(|s| s.queue_position == Some(place))
             })
             .await;
         let s = r.status.unwrap();
