@@ -1,4 +1,5 @@
 // The app shell: sign-in, header (navigation, search, cluster, theme), routes, keys.
+import type { ComponentType } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClusterSummary } from "./api";
 import { cluster, getJson, setCluster, setUnauthorizedHandler } from "./api";
@@ -11,7 +12,6 @@ import type { MapNode } from "./map/types";
 import { AuditPage } from "./pages/audit";
 import { EventsPage } from "./pages/events";
 import { KindsPage } from "./pages/kinds";
-import { ObjectPage } from "./pages/object";
 import { SignIn } from "./pages/signin";
 import { StatusPage } from "./pages/status";
 import type { Route } from "./router";
@@ -184,7 +184,7 @@ function page(route: Route, theme: Theme) {
     case "map":
       return <MapPage namespace={route.namespace} focus={route.focus} at={route.at} theme={theme} />;
     case "object":
-      return <ObjectPage key={`${route.namespace}/${route.kind}/${route.name}`} route={route} theme={theme} />;
+      return <LazyObjectPage key={`${route.namespace}/${route.kind}/${route.name}`} route={route} theme={theme} />;
     case "kinds":
       return <KindsPage route={route} />;
     case "status":
@@ -203,6 +203,31 @@ function page(route: Route, theme: Theme) {
         </div>
       );
   }
+}
+
+type ObjectPageProps = { route: Extract<Route, { page: "object" }>; theme: Theme };
+let objectPage: ComponentType<ObjectPageProps> | null = null;
+
+/**
+ * The object page with its editor (CodeMirror, the YAML parser) is loaded when first
+ * opened: the map, the first page most open, does not wait for it.
+ */
+function LazyObjectPage(props: ObjectPageProps) {
+  const [page, setPage] = useState(() => objectPage);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (page) return;
+    import("./pages/object")
+      .then((m) => {
+        objectPage = m.ObjectPage;
+        setPage(() => m.ObjectPage);
+      })
+      .catch((e: unknown) => setError(String(e)));
+  }, []);
+  if (error) return <div class="banner error">{error}</div>;
+  if (!page) return <div class="page muted">loading…</div>;
+  const Page = page;
+  return <Page {...props} />;
 }
 
 /** Search over the map's nodes: on the map it flies to the hit, elsewhere it opens it. */

@@ -21,21 +21,22 @@ export type KeyAction =
 export const CHORD_MS = 1500;
 
 export class Shortcuts {
-  private pendingG = 0;
+  /** When `g` was pressed, waiting for its letter. */
+  private pendingG: number | null = null;
 
   /** The action for one key press at `now`; `typing` when focus is in a text field. */
   press(key: string, now: number, typing: boolean): KeyAction {
     if (key === "Escape") {
-      this.pendingG = 0;
+      this.pendingG = null;
       return { action: "close" };
     }
     if (typing) return null;
-    if (this.pendingG && now - this.pendingG <= CHORD_MS) {
-      this.pendingG = 0;
+    if (this.pendingG !== null && now - this.pendingG <= CHORD_MS) {
+      this.pendingG = null;
       const go = GO_KEYS[key];
       return go ? { action: "go", url: go.url } : null;
     }
-    this.pendingG = 0;
+    this.pendingG = null;
     switch (key) {
       case "/":
         return { action: "search" };

@@ -22,6 +22,10 @@ declare global {
       lastChangeDrawnAt: number;
       ready: boolean;
       seq: number;
+      /** The main thread's time in the last frame's render (ms; the GPU's work is not in it). */
+      renderMs: number;
+      /** What the GPU was given to draw after culling and bundling. */
+      onGpu: { nodes: number; edges: number };
       panBy(dx: number, dy: number): void;
       zoomBy(f: number): void;
     };
@@ -61,9 +65,12 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
       const r = renderer.current;
       const el = root.current;
       if (!r || !el) return;
+      const t0 = performance.now();
       const drawn = r.render();
       const api = window.__korralMap!;
       api.frames++;
+      api.renderMs = performance.now() - t0;
+      api.onGpu = r.onGpu;
       if (pendingChange.current) {
         pendingChange.current = false;
         api.lastChangeDrawnAt = Date.now();
@@ -101,6 +108,8 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
       lastChangeDrawnAt: 0,
       ready: false,
       seq: 0,
+      renderMs: 0,
+      onGpu: { nodes: 0, edges: 0 },
       panBy: (dx, dy) => setCamera(panBy(renderer.current!.camera, dx, dy)),
       zoomBy: (f) => {
         const [w, h] = renderer.current!.size();

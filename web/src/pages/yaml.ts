@@ -39,7 +39,7 @@ export interface Checked {
 
 /** Parses the editor's text: syntax errors with their line, and the object it holds. */
 export function check(text: string, original: { kind?: string; name?: string; namespace?: string | null }): Checked {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line;
