@@ -7,7 +7,7 @@ import { shared } from "../store";
 import type { Camera } from "./camera";
 import { fit, panBy, zoomAt } from "./camera";
 import { download, inView, toJson, toSvg } from "./export";
-import { fetchMap } from "./fetch";
+import { fetchMap, mapQuery } from "./fetch";
 import { MapModel } from "./model";
 import { DARK, LIGHT } from "./palette";
 import { MapRenderer } from "./renderer";
@@ -57,6 +57,8 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
   const pendingChange = useRef(false);
   const frame = useRef(0);
   const loadingRef = useRef(true);
+  const lastFit = useRef("");
+  const selectedRef = useRef<string | null>(null);
 
   const draw = (): void => {
     if (frame.current) return;
@@ -150,10 +152,9 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
         delete root.current.dataset.renderedEdges;
       }
       try {
-        const data = await fetchMap(
-          { namespace: props.namespace, focus: props.focus, depth, relation: relations.join(",") || null, at: props.at, expand, fold },
-          abort.signal,
-        );
+        const params = { namespace: props.namespace, focus: props.focus, depth, relation: relations.join(",") || null, at: props.at, expand, fold };
+        if (root.current) root.current.dataset.mapQuery = mapQuery(params);
+        const data = await fetchMap(params, abort.signal);
         model.reset(data);
         setError(null);
         setTotals(
@@ -182,7 +183,19 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
         }
       }
     };
-    void load(true).then(() => {
+    // A new view fits the map on screen; unfolding a node keeps the camera on it.
+    const fitKey = `${props.namespace}|${props.focus}|${props.at}|${relations.join(",")}|${fold}|${depth}`;
+    const refit = fitKey !== lastFit.current;
+    lastFit.current = fitKey;
+    void load(refit).then(() => {
+      const sel = selectedRef.current;
+      const r = renderer.current;
+      const moved = sel ? model.get(sel) : undefined;
+      if (!refit && r && moved) {
+        r.camera = { ...r.camera, x: moved.x, y: moved.y };
+        setSelected(moved);
+        draw();
+      }
       if (abort.signal.aborted || props.at) return;
       socket = new LiveSocket({
         topics: ["topology"],
@@ -227,6 +240,7 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
   }, [props.namespace, props.focus, props.at, relations.join(","), expand.join(","), fold, depth]);
 
   useEffect(() => {
+    selectedRef.current = selected?.id ?? null;
     const r = renderer.current;
     if (!r) return;
     r.selected = selected?.id ?? null;

@@ -29,6 +29,19 @@ export function centred(answer: MapAnswer): MapData {
 
 let noMapEndpoint = false;
 
+/** The query string of `/map` for these parameters (also set on the map element as `data-map-query`). */
+export function mapQuery(p: MapParams): string {
+  return query({
+    namespace: p.namespace,
+    focus: p.focus,
+    depth: p.focus ? (p.depth ?? 2) : null,
+    relation: p.relation,
+    at: p.at,
+    fold: p.fold,
+    expand: p.expand?.length ? p.expand.join(",") : null,
+  }).slice(1);
+}
+
 export async function fetchMap(p: MapParams, signal?: AbortSignal): Promise<MapData> {
   const common = {
     namespace: p.namespace,
@@ -40,7 +53,7 @@ export async function fetchMap(p: MapParams, signal?: AbortSignal): Promise<MapD
   if (!noMapEndpoint) {
     try {
       const answer = await getJson<MapAnswer>(
-        clusterPath(`/map${query({ ...common, fold: p.fold, expand: p.expand?.length ? p.expand.join(",") : null })}`),
+        clusterPath(`/map?${mapQuery(p)}`),
         signal ? { signal } : {},
         true,
       );

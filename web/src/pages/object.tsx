@@ -14,6 +14,12 @@ import { check, editable, explainApplyError, forDiff, REDACTED, toYaml } from ".
 
 type ObjectRoute = Extract<Route, { page: "object" }>;
 
+declare global {
+  interface Window {
+    __korralEditor?: { get(): string; set(text: string): void };
+  }
+}
+
 function objectPath(r: ObjectRoute): string {
   return clusterPath(`/objects/${encodeURIComponent(r.kind)}/${encodeURIComponent(r.name)}${query({ namespace: r.namespace })}`);
 }
@@ -94,6 +100,7 @@ function Overview(props: { route: ObjectRoute; object: KubeObject }) {
       {conditions.length > 0 && (
         <section>
           <h3>Conditions</h3>
+          <div class="table-wrap">
           <table class="list">
             <thead><tr><th>type</th><th>status</th><th>reason</th><th>message</th><th>since</th></tr></thead>
             <tbody>
@@ -102,6 +109,7 @@ function Overview(props: { route: ObjectRoute; object: KubeObject }) {
               ))}
             </tbody>
           </table>
+          </div>
         </section>
       )}
       {o.status && Object.keys(o.status).some((k) => k !== "conditions") && (
@@ -186,12 +194,18 @@ function YamlTab(props: { route: ObjectRoute; object: KubeObject; reload: () => 
   const view = useRef<ReturnType<typeof createEditor> | null>(null);
 
   useEffect(() => {
-    view.current = createEditor(host.current!, original, redacted, (t) => {
+    const editor = createEditor(host.current!, original, redacted, (t) => {
       setTextState(t);
       setPhase("edit");
       setError(null);
     });
-    return () => view.current?.destroy();
+    view.current = editor;
+    // For end-to-end tests: read the text, and replace it as one user edit would.
+    window.__korralEditor = { get: () => editor.state.doc.toString(), set: (text) => setText(editor, text) };
+    return () => {
+      delete window.__korralEditor;
+      editor.destroy();
+    };
   }, []);
   useEffect(() => {
     if (view.current && view.current.state.doc.toString() !== original && phase === "done") {
