@@ -141,3 +141,16 @@ describe("map answer", () => {
     expect(data.edges).toHaveLength(1);
   });
 });
+
+describe("live health", () => {
+  it("sets a node's health, not a folded one's", () => {
+    const m = new MapModel(shop());
+    const v = m.version;
+    expect(m.setHealth("Service/shop/api", "failed")).toBe(true);
+    expect(m.get("Service/shop/api")!.health).toBe("failed");
+    expect(m.version).toBe(v + 1);
+    expect(m.setHealth("Service/shop/api", "failed")).toBe(false);
+    expect(m.setHealth("Deployment.apps/shop/api", "failed")).toBe(false);
+    expect(m.setHealth("Pod/shop/none", "failed")).toBe(false);
+  });
+});

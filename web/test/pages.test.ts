@@ -97,3 +97,18 @@ describe("exports", () => {
     expect(svg).not.toContain(">far<");
   });
 });
+
+describe("cell table", () => {
+  it("answers the first item of each key, and a new key takes the item given", async () => {
+    const { CellTable } = await import("../src/map/renderer");
+    const t = new CellTable(3);
+    expect(t.slot(1, 2, 3, 4, 0)).toBe(0);
+    expect(t.slot(1, 2, 3, 5, 1)).toBe(1);
+    expect(t.slot(1, 2, 3, 4, 2)).toBe(0);
+    expect(t.slot(-1, -2, 3, 4, 3)).toBe(3);
+    // Many keys in a small table: no key lost or confused.
+    const big = new CellTable(1000);
+    for (let i = 0; i < 1000; i++) expect(big.slot(i, i * 7, -i, 3, i)).toBe(i);
+    for (let i = 0; i < 1000; i++) expect(big.slot(i, i * 7, -i, 3, 5000)).toBe(i);
+  });
+});

@@ -2,6 +2,8 @@
 // focus, the past), the selected node's panel, live updates and exports.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
+import type { KubeObject } from "../api";
+import { podSummary } from "../pages/health";
 import { formatRoute, navigate, nodeUrl, parseNodeId } from "../router";
 import { shared } from "../store";
 import type { Camera } from "./camera";
@@ -197,8 +199,13 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
         draw();
       }
       if (abort.signal.aborted || props.at) return;
+      // Pods' changes too, for their health (a new pod is drawn `unknown` until its
+      // status says more). Only with a `seq` to start after: without one the server
+      // would first send every pod in a `state`.
+      const withPods = model.seq > 0;
       socket = new LiveSocket({
-        topics: ["topology"],
+        topics: withPods ? ["topology", "objects"] : ["topology"],
+        kind: withPods ? "Pod" : null,
         namespace: props.namespace,
         since: model.seq || null,
         onStatus: setLive,
@@ -208,6 +215,15 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
               pendingChange.current = true;
               draw();
             });
+            return;
+          }
+          if (m.type === "diff" && m.topic === "objects") {
+            const o = m.object as KubeObject | undefined;
+            const id = `Pod/${String(m.namespace ?? "")}/${String(m.name ?? "")}`;
+            if (m.kind === "Pod" && o && m.change !== "deleted" && model.setHealth(id, podSummary(o).health)) {
+              pendingChange.current = true;
+              draw();
+            }
             return;
           }
           if (m.type !== "diff" || m.topic !== "topology") return;

@@ -203,6 +203,15 @@ export class MapModel {
     return [x, y + GAP];
   }
 
+  /** Sets a node's health (from a live object change); whether it changed. */
+  setHealth(id: string, health: MapNode["health"]): boolean {
+    const n = this.get(id);
+    if (!n || n.folded > 0 || n.health === health) return false;
+    n.health = health;
+    this.version++;
+    return true;
+  }
+
   /** Nodes within `hops` of `id` over the edges on the map. */
   neighbourhood(id: string, hops: number): Set<string> {
     const seen = new Set([id]);

@@ -191,6 +191,7 @@ function YamlTab(props: { route: ObjectRoute; object: KubeObject; reload: () => 
   const [phase, setPhase] = useState<"edit" | "checking" | "diff" | "applying" | "done">("edit");
   const [answer, setAnswer] = useState<ApplyAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [stale, setStale] = useState<string | null>(null);
   const view = useRef<ReturnType<typeof createEditor> | null>(null);
 
   useEffect(() => {
@@ -222,10 +223,24 @@ function YamlTab(props: { route: ObjectRoute; object: KubeObject; reload: () => 
     });
     return (await res.json()) as ApplyAnswer;
   };
-  const run = async (dryRun: boolean): Promise<void> => {
+  const run = async (dryRun: boolean, anyway = false): Promise<void> => {
     setError(null);
+    setStale(null);
     setPhase(dryRun ? "checking" : "applying");
     try {
+      // The apply engine applies what it is given (server-side apply, no
+      // resourceVersion precondition), so a change made meanwhile by someone else is
+      // looked for here: the object is read again and its resourceVersion compared.
+      if (dryRun && !anyway) {
+        const now = await getJson<KubeObject>(objectPath(r));
+        const was = props.object.metadata?.resourceVersion;
+        const is = now.metadata?.resourceVersion;
+        if (was && is && was !== is) {
+          setStale(`The object changed on the server since you opened it (resourceVersion ${was} → ${is}). Reload to edit the latest version, or apply your text anyway: it replaces the fields it sets.`);
+          setPhase("edit");
+          return;
+        }
+      }
       const a = await post(dryRun);
       setAnswer(a);
       setPhase(dryRun ? "diff" : "done");
@@ -249,6 +264,12 @@ function YamlTab(props: { route: ObjectRoute; object: KubeObject; reload: () => 
       </div>
       <div class="editor" ref={host} data-testid="yaml-editor" />
       {error && <pre class="banner error" role="alert" data-testid="apply-error">{error}</pre>}
+      {stale && (
+        <div class="banner error" role="alert" data-testid="apply-conflict">
+          {stale}{" "}
+          <button onClick={props.reload}>reload</button> <button onClick={() => void run(true, true)}>apply anyway…</button>
+        </div>
+      )}
       {answer && (phase === "diff" || phase === "applying") && (
         <div class="diff-view" data-testid="diff-view">
           <h3>The server's dry run: {answer.changes.length === 0 ? "nothing would change" : `${answer.changes.length} change${answer.changes.length > 1 ? "s" : ""}`}</h3>

@@ -1,6 +1,6 @@
 // An object as YAML to edit and apply: the fields the server owns are left out (status,
-// managedFields, uid, creation time) and `resourceVersion` is kept, so an apply over a
-// newer version than the one edited is refused instead of undoing someone's change.
+// managedFields, uid, creation time). `resourceVersion` stays in sight: the page compares
+// it with the server's before a dry run, to say when someone changed the object meanwhile.
 import { parseDocument, stringify } from "yaml";
 import type { KubeObject } from "../api";
 
