@@ -64,6 +64,16 @@ await page.screenshot({ path: `${out}/yaml-diff.png` });
 await page.click('[data-testid="confirm-apply"]');
 await page.waitForSelector('[data-testid="apply-result"], [data-testid="apply-error"]');
 step(`apply: ${await page.textContent('[data-testid="apply-result"], [data-testid="apply-error"]')}`);
+await page.waitForTimeout(1500);
+step(`after the apply, "changed on the server" shown: ${(await page.$('[data-testid="changed-on-server"]')) !== null} (should be false: the change was ours)`);
+await page.waitForTimeout(5000);
+// Someone else changes it: the page says so.
+await fetch(`${apiserver}/api/v1/namespaces/shop/configmaps/api-config`, {
+  method: "PATCH",
+  headers: { Authorization: "Bearer korral-test-token", "Content-Type": "application/merge-patch+json" },
+  body: JSON.stringify({ data: { OTHER: "x" } }),
+});
+await page.waitForSelector('[data-testid="changed-on-server"]', { timeout: 10000 }).then(() => step("a change by someone else is announced"), () => step("a change by someone else was NOT announced"));
 const cm = await (await fetch(`${apiserver}/api/v1/namespaces/shop/configmaps/api-config`, { headers: { Authorization: "Bearer korral-test-token" } })).json();
 step(`the test server has LOG_LEVEL=${cm.data?.LOG_LEVEL}`);
 

@@ -7,6 +7,7 @@ import { ApiError, clusterPath, getJson, query, request } from "../api";
 import { createDiff, createEditor, setText } from "../editor";
 import type { Route } from "../router";
 import { nodeUrl, objectUrl, parseNodeId } from "../router";
+import { LiveSocket } from "../ws";
 import { age, Status, useLoad } from "./common";
 import { podSummary } from "./health";
 import { eventObjectLink } from "./status";
@@ -34,6 +35,29 @@ export function ObjectPage(props: { route: ObjectRoute; theme: string }) {
   const tabs = TABS.filter((t) => t !== "logs" || isPod);
   const tab = tabs.includes(r.tab as (typeof TABS)[number]) ? (r.tab as (typeof TABS)[number]) : "overview";
   const baseKind = r.kind.split(".")[0]!;
+  // Live: the page follows changes of its object (objects topic, its kind and namespace).
+  // The overview reloads; an editor in use is not overwritten, it is told.
+  const [serverRv, setServerRv] = useState<string | null>(null);
+  useEffect(() => {
+    const socket = new LiveSocket({
+      topics: ["objects"],
+      kind: baseKind,
+      namespace: r.namespace,
+      onMessage: (m) => {
+        if (m.type !== "diff" || m.topic !== "objects" || m.name !== r.name || (m.namespace ?? null) !== r.namespace) return;
+        const rv = (m.object as KubeObject | undefined)?.metadata?.resourceVersion;
+        if (rv) setServerRv(rv);
+      },
+    });
+    return () => socket.close();
+  }, []);
+  const changedOnServer = serverRv !== null && o?.metadata?.resourceVersion !== undefined && serverRv !== o.metadata.resourceVersion;
+  // Our own apply comes back as a change too: for a few seconds after it, a change
+  // reloads quietly (the editor then shows what the server made of it).
+  const ownApply = useRef(0);
+  useEffect(() => {
+    if (changedOnServer && (tab !== "yaml" || Date.now() < ownApply.current)) loaded.reload();
+  }, [serverRv]);
   return (
     <div class="page object-page" data-testid="object-page">
       <div class="page-head">
@@ -53,7 +77,21 @@ export function ObjectPage(props: { route: ObjectRoute; theme: string }) {
       </nav>
       <Status loaded={loaded} />
       {o && tab === "overview" && <Overview route={r} object={o} />}
-      {o && tab === "yaml" && <YamlTab route={r} object={o} reload={loaded.reload} />}
+      {o && tab === "yaml" && changedOnServer && Date.now() >= ownApply.current && (
+        <div class="banner" role="status" data-testid="changed-on-server">
+          This object changed on the server since it was loaded. <button onClick={loaded.reload}>reload</button>
+        </div>
+      )}
+      {o && tab === "yaml" && (
+        <YamlTab
+          route={r}
+          object={o}
+          reload={() => {
+            ownApply.current = Date.now() + 5000;
+            loaded.reload();
+          }}
+        />
+      )}
       {o && tab === "logs" && <Logs route={r} object={o} />}
       {tab === "history" && <History route={r} />}
     </div>
