@@ -62,7 +62,10 @@ await page.waitForSelector('[data-testid="diff-view"], [data-testid="apply-error
 step(`dry run: ${(await page.textContent('[data-testid="diff-view"], [data-testid="apply-error"]')).slice(0, 300)}`);
 await page.screenshot({ path: `${out}/yaml-diff.png` });
 await page.click('[data-testid="confirm-apply"]');
-await page.waitForSelector('[data-testid="apply-result"], [data-testid="apply-error"]');
+await page.waitForSelector('[data-testid="apply-result"], [data-testid="apply-error"]', { timeout: 15000 }).catch(async (e) => {
+  await page.screenshot({ path: `${out}/apply-failed.png` });
+  throw e;
+});
 step(`apply: ${await page.textContent('[data-testid="apply-result"], [data-testid="apply-error"]')}`);
 await page.waitForTimeout(1500);
 step(`after the apply, "changed on the server" shown: ${(await page.$('[data-testid="changed-on-server"]')) !== null} (should be false: the change was ours)`);

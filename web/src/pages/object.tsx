@@ -230,11 +230,14 @@ function YamlTab(props: { route: ObjectRoute; object: KubeObject; reload: () => 
   const [answer, setAnswer] = useState<ApplyAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState<string | null>(null);
+  const programmatic = useRef(false);
   const view = useRef<ReturnType<typeof createEditor> | null>(null);
 
   useEffect(() => {
     const editor = createEditor(host.current!, original, redacted, (t) => {
       setTextState(t);
+      // A reload that puts the server's text in is not an edit: the result stays.
+      if (programmatic.current) return;
       setPhase("edit");
       setError(null);
     });
@@ -248,7 +251,9 @@ function YamlTab(props: { route: ObjectRoute; object: KubeObject; reload: () => 
   }, []);
   useEffect(() => {
     if (view.current && view.current.state.doc.toString() !== original && phase === "done") {
+      programmatic.current = true;
       setText(view.current, original);
+      programmatic.current = false;
     }
   }, [original]);
 
