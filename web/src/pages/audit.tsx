@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { clusterPath, getJson, query } from "../api";
 import { formatRoute, navigate, objectUrl } from "../router";
-import { NamespaceFilter, Status, Table, useLoad } from "./common";
+import { NamespaceFilter, Status, Table, Ticks, useLoad } from "./common";
 
 interface Finding {
   code: string;
@@ -77,8 +77,8 @@ export function AuditPage(props: { namespace: string | null; severity: string | 
               value: (f) => `${f.object.kind}/${f.object.namespace ?? ""}/${f.object.name}`,
               render: (f) => <a href={objectUrl(f.object.kind, f.object.namespace, f.object.name)}>{f.object.kind}/{f.object.namespace ? `${f.object.namespace}/` : ""}{f.object.name}</a>,
             },
-            { title: "finding", value: (f) => f.message, render: (f) => <span title={f.path}>{f.message}</span> },
-            { title: "fix", value: (f) => f.fix, className: "wide" },
+            { title: "finding", value: (f) => f.message, render: (f) => <span title={f.path}><Ticks text={f.message} /></span> },
+            { title: "fix", value: (f) => f.fix, render: (f) => <Ticks text={f.fix} />, className: "wide" },
           ]}
           rows={rows}
           rowKey={(f) => `${f.code}|${f.object.kind}|${f.object.namespace ?? ""}|${f.object.name}|${f.path}|${f.message}`}

@@ -113,6 +113,12 @@ export function Table<T>(props: { columns: Column<T>[]; rows: T[]; rowKey: (row:
   );
 }
 
+/** Text with `quoted` parts shown as code, as korral's messages quote values. */
+export function Ticks(props: { text: string }) {
+  const parts = props.text.split("`");
+  return <>{parts.map((p, i) => (i % 2 === 1 ? <code key={i}>{p}</code> : p))}</>;
+}
+
 /** A namespace filter that keeps itself in the URL (`?namespace=`). */
 export function NamespaceFilter(props: { value: string | null; onChange: (ns: string | null) => void }) {
   const [v, setV] = useState(props.value ?? "");
