@@ -173,7 +173,8 @@ export function App() {
         <button class="icon" onClick={() => { setToken(null); setSignedIn(false); }} title="forget the token in this tab" data-testid="sign-out">sign out</button>
       </header>
       {error && <div class="banner error" role="alert">{error}</div>}
-      <main>{page(route, theme)}</main>
+      {/* Pages ask for the cluster by name: they wait for the list that names it. */}
+      <main>{clusters.length > 0 ? page(route, theme) : !error && <div class="page muted">connecting…</div>}</main>
       {help && <Help onClose={() => setHelp(false)} />}
     </div>
   );

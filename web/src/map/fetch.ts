@@ -62,6 +62,8 @@ export async function fetchMap(p: MapParams, signal?: AbortSignal): Promise<MapD
       // An older server answers an unknown /api path with 401 (or 404): check the
       // token on a route that exists before taking that as "no /map".
       if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 401)) throw e;
+      // Only a missing route counts ("no route …"); a 404 about the cluster is its own.
+      if (e.status === 404 && !e.message.startsWith("no route")) throw e;
       await getJson("/api/v1/clusters");
       noMapEndpoint = true;
     }
