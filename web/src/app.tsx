@@ -332,7 +332,7 @@ function Help(props: { onClose: () => void }) {
             <tr><td><kbd>Esc</kbd></td><td>close</td></tr>
           </tbody>
         </table>
-        <p class="muted">On the map: drag to pan, wheel or pinch to zoom, click a node to select it (a folded one unfolds).</p>
+        <p class="muted">On the map: drag or arrow keys to pan, wheel, pinch or <kbd>+</kbd> <kbd>-</kbd> to zoom, <kbd>0</kbd> to fit; click a node to select it (a folded one unfolds).</p>
         <button onClick={props.onClose}>close</button>
       </div>
     </div>

@@ -297,10 +297,26 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
         pinch = Math.hypot(a!.x - b!.x, a!.y - b!.y);
       }
     };
+    let hover = 0;
     const move = (e: PointerEvent): void => {
       const last = pointers.get(e.pointerId);
       const r = renderer.current;
-      if (!last || !r) return;
+      if (!r) return;
+      if (!last) {
+        // Hover: the node's name as the tooltip, looked up once a frame at most.
+        if (hover) return;
+        const x = e.clientX;
+        const y = e.clientY;
+        hover = requestAnimationFrame(() => {
+          hover = 0;
+          const box = rect();
+          const id = r.nodeAt(x - box.left, y - box.top);
+          const n = id ? model.get(id) : undefined;
+          canvas.title = n ? `${n.kind} ${n.namespace ? `${n.namespace}/` : ""}${n.name} · ${n.health}${n.folded ? ` · holds ${n.folded}` : ""}` : "";
+          canvas.style.cursor = n ? "pointer" : "";
+        });
+        return;
+      }
       const dx = e.clientX - last.x;
       const dy = e.clientY - last.y;
       pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
@@ -340,12 +356,38 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
     canvas.addEventListener("pointerup", up);
     canvas.addEventListener("pointercancel", up);
     canvas.addEventListener("wheel", wheel, { passive: false });
+    // Keys on the map: arrows pan, + and - zoom, 0 fits.
+    const key = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement;
+      if (e.ctrlKey || e.metaKey || e.altKey || t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)) return;
+      const r = renderer.current;
+      if (!r) return;
+      const [w, h] = r.size();
+      const step = 80;
+      const moves: Record<string, () => Camera> = {
+        ArrowLeft: () => panBy(r.camera, step, 0),
+        ArrowRight: () => panBy(r.camera, -step, 0),
+        ArrowUp: () => panBy(r.camera, 0, step),
+        ArrowDown: () => panBy(r.camera, 0, -step),
+        "+": () => zoomAt(r.camera, w, h, w / 2, h / 2, 1.25),
+        "=": () => zoomAt(r.camera, w, h, w / 2, h / 2, 1.25),
+        "-": () => zoomAt(r.camera, w, h, w / 2, h / 2, 0.8),
+        "0": () => fit(model.bounds(), w, h),
+      };
+      const f = moves[e.key];
+      if (!f) return;
+      e.preventDefault();
+      setCamera(f());
+    };
+    window.addEventListener("keydown", key);
     return () => {
       canvas.removeEventListener("pointerdown", down);
       canvas.removeEventListener("pointermove", move);
       canvas.removeEventListener("pointerup", up);
       canvas.removeEventListener("pointercancel", up);
       canvas.removeEventListener("wheel", wheel);
+      window.removeEventListener("keydown", key);
+      if (hover) cancelAnimationFrame(hover);
     };
   }, [expand]);
 
