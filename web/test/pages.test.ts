@@ -3,7 +3,7 @@ import { inView, toSvg } from "../src/map/export";
 import { MapModel } from "../src/map/model";
 import { DARK } from "../src/map/palette";
 import { fitText } from "../src/map/renderer";
-import { age, compareBy } from "../src/pages/common";
+import { age, compareBy, shortTime } from "../src/pages/common";
 import { podSummary } from "../src/pages/health";
 import { check, editable, explainApplyError, toYaml } from "../src/pages/yaml";
 
@@ -60,6 +60,11 @@ describe("tables and text", () => {
     expect(age("2026-12-06T11:00:00Z", now)).toBe("60m");
     expect(age("2026-12-01T12:00:00Z", now)).toBe("5d");
     expect(age("nonsense", now)).toBe("");
+  });
+
+  it("prints times short", () => {
+    expect(shortTime("2026-12-06T21:16:00.821767Z")).toBe("2026-12-06 21:16:00 UTC");
+    expect(shortTime("yesterday")).toBe("yesterday");
   });
 
   it("elides the middle of long labels", () => {

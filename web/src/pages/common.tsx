@@ -52,6 +52,12 @@ export function age(time: string | undefined | null, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/** `2026-12-06T21:16:00.821767Z` as `2026-12-06 21:16:00 UTC`. */
+export function shortTime(at: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(at);
+  return m ? `${m[1]} ${m[2]} UTC` : at;
+}
+
 export interface Column<T> {
   title: string;
   value: (row: T) => string | number;

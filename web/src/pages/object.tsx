@@ -8,7 +8,7 @@ import { createDiff, createEditor, setText } from "../editor";
 import type { Route } from "../router";
 import { nodeUrl, objectUrl, parseNodeId } from "../router";
 import { LiveSocket } from "../ws";
-import { age, Status, useLoad } from "./common";
+import { age, shortTime, Status, useLoad } from "./common";
 import { podSummary } from "./health";
 import { eventObjectLink } from "./status";
 import { check, editable, explainApplyError, forDiff, REDACTED, toYaml } from "./yaml";
@@ -432,25 +432,31 @@ function History(props: { route: ObjectRoute }) {
   const b = picked ?? versions.length - 1;
   const a = b - 1;
   const host = useRef<HTMLDivElement>(null);
+  const timeline = useRef<HTMLOListElement>(null);
+  const before = versions[a] ? forDiff(versions[a].object) : "";
+  const after = versions[b] ? forDiff(versions[b].object) : "";
   useEffect(() => {
-    const va = versions[a];
-    const vb = versions[b];
-    if (!host.current || !vb) return;
-    const view = createDiff(host.current, va ? forDiff(va.object) : "", forDiff(vb.object));
+    if (!host.current || !versions[b]) return;
+    const view = createDiff(host.current, before, after);
     return () => view.destroy();
   }, [loaded.data, a, b]);
+  // The newest version is the one shown first: keep it in sight.
+  useEffect(() => {
+    const el = timeline.current;
+    if (el && picked === null) el.scrollLeft = el.scrollWidth;
+  }, [loaded.data]);
   return (
     <div class="history-tab">
       <Status loaded={loaded} />
       {loaded.data && (
         <>
-          <ol class="timeline" data-testid="history-timeline">
+          <ol class="timeline" data-testid="history-timeline" ref={timeline}>
             {versions.map((v, i) => (
               <li key={v.seq} data-testid="history-version" class={i === b ? "active" : ""}>
                 <button onClick={() => setPicked(i)}>
                   <strong>version {i + 1}</strong> <span class={`change ${v.change.toLowerCase()}`}>{v.change}</span>
                   <br />
-                  <span class="muted">{v.at} · {age(v.at)} ago</span>
+                  <span class="muted" title={v.at}>{shortTime(v.at)} · {age(v.at)} ago</span>
                   {v.managers.length > 0 && <><br /><span class="muted">by {v.managers.join(", ")}</span></>}
                 </button>
               </li>
@@ -459,6 +465,7 @@ function History(props: { route: ObjectRoute }) {
           {versions.length === 0 ? <p class="muted">no versions recorded</p> : (
             <>
               <h3>{a >= 0 ? `version ${a + 1} → version ${b + 1}` : `version ${b + 1} (the first)`}</h3>
+              {a >= 0 && before === after && <p class="muted">The YAML is the same: only its resourceVersion or managedFields moved.</p>}
               <div class="merge" ref={host} data-testid="history-diff" />
             </>
           )}
