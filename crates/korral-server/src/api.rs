@@ -6,6 +6,7 @@ pub(crate) mod clusters;
 pub(crate) mod health;
 pub(crate) mod history;
 pub(crate) mod logs;
+pub mod map;
 pub mod metrics;
 pub(crate) mod objects;
 pub mod rate;
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .routes(routes!(clusters::list))
         .routes(routes!(topology::topology))
+        .routes(routes!(map::map))
         .routes(routes!(objects::list))
         .routes(routes!(objects::get_one))
         .routes(routes!(history::history))
@@ -66,7 +68,7 @@ pub fn router(state: AppState) -> Router {
     let (app, _) = routes().split_for_parts();
     let options = Arc::clone(&state.options);
     let mut app = app
-        .fallback(not_found)
+        .fallback(crate::web::fallback)
         // Innermost first: the token check sees only requests that passed the limits.
         .layer(from_fn_with_state(state.clone(), require_token_on_api))
         .layer(DefaultBodyLimit::max(options.body_limit))
@@ -99,12 +101,15 @@ async fn require_token_on_api(state: State<AppState>, request: Request, next: Ne
     }
 }
 
-/// Answers carry data from the cluster: no cache keeps them.
+/// Answers carry data from the cluster: no cache keeps them. The web UI's files say
+/// their own policy (hashed assets are cached for good).
 async fn no_store(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -139,13 +144,6 @@ async fn timeout(State(state): State<AppState>, request: Request, next: Next) ->
         )
         .into_response(),
     }
-}
-
-async fn not_found(request: Request) -> ApiError {
-    ApiError::not_found(format!(
-        "no route `{}`; the routes are listed in /api/v1/openapi.json",
-        shown(request.uri().path())
-    ))
 }
 
 /// A value from a client, cut short for a message.

@@ -7,6 +7,7 @@
 //! - [`state::AppState`]: what every request handler shares.
 //! - [`router`]: the HTTP API under `/api/v1` (one router per area, merged), behind
 //!   the bearer token ([`auth`]), with its limits; [`openapi()`] describes it.
+//! - [`web`]: the web UI's built files, embedded, served at `/`.
 //! - [`serve()`]: listens (plain or TLS, [`tls`]) until Ctrl-C or SIGTERM.
 //!
 //! ```no_run
@@ -29,6 +30,7 @@ pub mod recorder;
 pub mod serve;
 pub mod state;
 pub mod tls;
+pub mod web;
 pub mod ws;
 
 pub use api::router;

@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 pub(crate) struct TopologyQuery {
     /// Only this namespace (and the cluster-scoped objects it uses).
-    namespace: Option<String>,
+    pub(super) namespace: Option<String>,
     /// Only objects these labels select (`app=web,tier!=db`).
     selector: Option<String>,
     /// One object and its neighbourhood: `KIND/NAME` or `KIND/NAMESPACE/NAME`.
@@ -27,11 +27,11 @@ pub(crate) struct TopologyQuery {
     /// Only these relations, comma-separated (`owns,selects`).
     relation: Option<String>,
     /// The graph as it was at this time (RFC 3339, or `-15m`), read from the store.
-    at: Option<String>,
+    pub(super) at: Option<String>,
 }
 
 impl TopologyQuery {
-    fn view(&self) -> ApiResult<View> {
+    pub(super) fn view(&self) -> ApiResult<View> {
         let selector = super::selector(self.selector.as_deref())?;
         let focus = self
             .focus
