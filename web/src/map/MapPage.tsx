@@ -34,6 +34,9 @@ declare global {
   }
 }
 
+/** How long after the last pan or zoom the labels are drawn again (ms). */
+const LABELS_AFTER_MS = 150;
+
 /** The `at` slider's stops, back from now. */
 export const AT_STOPS = ["", "-5m", "-15m", "-30m", "-1h", "-2h", "-6h", "-12h", "-24h", "-48h", "-168h"];
 
@@ -59,6 +62,8 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
   const pendingChange = useRef(false);
   const frame = useRef(0);
   const loadingRef = useRef(true);
+  const lastMove = useRef(-Infinity);
+  const labelTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastFit = useRef("");
   const selectedRef = useRef<string | null>(null);
 
@@ -70,7 +75,16 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
       const el = root.current;
       if (!r || !el) return;
       const t0 = performance.now();
-      const drawn = r.render();
+      // Labels wait until the map stops moving (LABELS_AFTER_MS), then one more frame
+      // draws them.
+      const moving = t0 - lastMove.current < LABELS_AFTER_MS;
+      if (moving && !labelTimer.current) {
+        labelTimer.current = setTimeout(() => {
+          labelTimer.current = null;
+          draw();
+        }, LABELS_AFTER_MS);
+      }
+      const drawn = r.render(!moving);
       const api = window.__korralMap!;
       api.frames++;
       api.renderMs = performance.now() - t0;
@@ -95,6 +109,7 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
   const setCamera = (c: Camera): void => {
     if (!renderer.current) return;
     renderer.current.camera = c;
+    lastMove.current = performance.now();
     draw();
   };
 

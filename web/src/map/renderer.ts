@@ -429,7 +429,7 @@ export class MapRenderer {
   }
 
   /** Draws one frame; returns how many nodes and edges are on screen. */
-  render(): Drawn {
+  render(labels = true): Drawn {
     this.resize();
     this.sync();
     this.cull();
@@ -453,27 +453,18 @@ export class MapRenderer {
     gl.bindVertexArray(this.nodes.vao);
     gl.drawArrays(gl.POINTS, 0, this.nodes.count);
     gl.bindVertexArray(null);
-    return this.drawLabels();
+    return this.drawLabels(labels);
   }
 
-  /** Labels on the 2D canvas; counts what is on screen on the way. */
-  private drawLabels(): Drawn {
-    const ctx = this.labels.getContext("2d")!;
+  /**
+   * Labels on the 2D canvas; counts what is on screen on the way. Without `labels` (the
+   * map is moving) the canvas is hidden rather than redrawn: a second full-screen layer
+   * to composite every frame halved the frame rate in software GL.
+   */
+  private drawLabels(labels: boolean): Drawn {
     const { scale } = this.camera;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    ctx.clearRect(0, 0, this.width, this.height);
     const view = visibleWorld(this.camera, this.width, this.height);
     const margin = NODE_RADIUS * 3;
-    const sx = (x: number): number => (x - this.camera.x) * scale + this.width / 2;
-    const sy = (y: number): number => (y - this.camera.y) * scale + this.height / 2;
-    ctx.textBaseline = "top";
-    ctx.font = "600 12px system-ui, sans-serif";
-    ctx.fillStyle = this.palette.mutedText;
-    for (const b of this.model.namespaces) {
-      if (b.x > view.maxX || b.y > view.maxY || b.x + b.width < view.minX || b.y + b.height < view.minY) continue;
-      if (b.width * scale < 50) continue;
-      ctx.fillText(b.name || "(cluster)", Math.max(sx(b.x) + 6, 4), Math.max(sy(b.y) + 5, 4), b.width * scale - 10);
-    }
     let nodes = 0;
     const onScreen: number[] = [];
     const list = this.model.nodes;
@@ -493,6 +484,21 @@ export class MapRenderer {
       const by = ends[o + 3]!;
       if ((ax > bx ? ax : bx) < view.minX || (ax < bx ? ax : bx) > view.maxX || (ay > by ? ay : by) < view.minY || (ay < by ? ay : by) > view.maxY) continue;
       edges++;
+    }
+    this.labels.style.visibility = labels ? "" : "hidden";
+    if (!labels) return { nodes, edges };
+    const ctx = this.labels.getContext("2d")!;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, this.width, this.height);
+    const sx = (x: number): number => (x - this.camera.x) * scale + this.width / 2;
+    const sy = (y: number): number => (y - this.camera.y) * scale + this.height / 2;
+    ctx.textBaseline = "top";
+    ctx.font = "600 12px system-ui, sans-serif";
+    ctx.fillStyle = this.palette.mutedText;
+    for (const b of this.model.namespaces) {
+      if (b.x > view.maxX || b.y > view.maxY || b.x + b.width < view.minX || b.y + b.height < view.minY) continue;
+      if (b.width * scale < 50) continue;
+      ctx.fillText(b.name || "(cluster)", Math.max(sx(b.x) + 6, 4), Math.max(sy(b.y) + 5, 4), b.width * scale - 10);
     }
     // Labels only where they fit: the room is the layout's cell width on screen.
     const room = this.model.cellWidth * scale - 4;
