@@ -3,7 +3,7 @@ import type { ComponentType } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ClusterSummary } from "./api";
 import { cluster, getJson, setCluster, setUnauthorizedHandler } from "./api";
-import { adoptFragmentToken, getToken, setToken } from "./auth";
+import { getToken, setToken } from "./auth";
 import { GO_KEYS, Shortcuts } from "./keys";
 import { MapPage } from "./map/MapPage";
 import { fetchMap } from "./map/fetch";
@@ -32,7 +32,6 @@ function currentRoute(): Route {
 }
 
 export function App() {
-  adoptFragmentToken();
   const [route, setRoute] = useState<Route>(currentRoute);
   const [signedIn, setSignedIn] = useState(Boolean(getToken()));
   const [theme, setTheme] = useState<Theme>(initialTheme);
