@@ -511,6 +511,11 @@ export function MapPage(props: { namespace: string | null; focus: string | null;
                 {!expand.includes(selected.id) && <button onClick={() => setExpand((x) => [...x, selected.id])}>expand</button>}
               </p>
             )}
+            {expand.includes(selected.id) && (
+              <p>
+                unfolded <button onClick={() => setExpand((x) => x.filter((id) => id !== selected.id))}>fold again</button>
+              </p>
+            )}
             <p class="actions">
               <a href={nodeUrl(selected.id)} class="button">open</a>{" "}
               <button onClick={() => go({ focus: focusOf(selected) })}>focus</button>
