@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { centred } from "../src/map/fetch";
+import { centred, mapQuery } from "../src/map/fetch";
 import { layoutTopology } from "../src/map/layout";
 import { MapModel } from "../src/map/model";
 import type { MapData, MapNode } from "../src/map/types";
@@ -109,6 +109,13 @@ describe("map model", () => {
 });
 
 describe("map answer", () => {
+  it("asks /map with the page's parameters", () => {
+    expect(mapQuery({ fold: "auto" })).toBe("fold=auto");
+    expect(mapQuery({ namespace: "shop", fold: "auto", expand: [] })).toBe("namespace=shop&fold=auto");
+    expect(mapQuery({ focus: "Deployment.apps/shop/api", expand: ["a", "b"] })).toBe("focus=Deployment.apps%2Fshop%2Fapi&depth=2&expand=a%2Cb");
+    expect(mapQuery({ at: "-15m", relation: "owns,selects", depth: 3 })).toBe("relation=owns%2Cselects&at=-15m");
+  });
+
   it("moves cell corners to centres", () => {
     const d = centred({ ...shop(), layout: { nodeWidth: 40, nodeHeight: 20 } } as MapData);
     expect(d.nodes[0]).toMatchObject({ x: 120, y: 110 });
