@@ -24,7 +24,7 @@ export function centred(answer: MapAnswer): MapData {
   const w = answer.layout?.nodeWidth;
   const h = answer.layout?.nodeHeight;
   if (!w || !h) return answer;
-  return { ...answer, cellWidth: w, nodes: answer.nodes.map((n) => ({ ...n, x: n.x + w / 2, y: n.y + h / 2 })) };
+  return { ...answer, cellWidth: w, cellHeight: h, nodes: answer.nodes.map((n) => ({ ...n, x: n.x + w / 2, y: n.y + h / 2 })) };
 }
 
 let noMapEndpoint = false;

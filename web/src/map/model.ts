@@ -14,6 +14,7 @@ export class MapModel {
   seq = 0;
   /** The room a label has, in world units (the layout's cell width). */
   cellWidth = NODE_RADIUS * 4;
+  cellHeight = NODE_RADIUS * 4;
   /** Bumped on every change; the renderer re-uploads when it differs from its own. */
   version = 0;
   private index = new Map<string, number>();
@@ -31,6 +32,7 @@ export class MapModel {
     this.namespaces = data.namespaces.slice();
     this.seq = data.seq ?? 0;
     this.cellWidth = data.cellWidth ?? NODE_RADIUS * 4;
+    this.cellHeight = data.cellHeight ?? NODE_RADIUS * 4;
     this.reindex();
     this.edgeKeys = new Set(this.edges.map(edgeKey));
     this.foldedInto.clear();

@@ -503,7 +503,9 @@ export class MapRenderer {
     // Labels only where they fit: the room is the layout's cell width on screen.
     const room = this.model.cellWidth * scale - 4;
     const chars = Math.floor(room / 6.2);
-    if (chars >= 6 && nodes <= 1500) {
+    // And room below the node for a line of text before the next row.
+    const below = this.model.cellHeight * scale;
+    if (chars >= 6 && below >= 30 && nodes <= 1500) {
       ctx.textAlign = "center";
       ctx.font = "11px system-ui, sans-serif";
       for (const i of onScreen) {
@@ -513,7 +515,7 @@ export class MapRenderer {
         const y = sy(n.y) + r + 2;
         ctx.fillStyle = this.highlight && !this.highlight.has(n.id) ? this.palette.mutedText : this.palette.text;
         ctx.fillText(fitText(n.folded > 0 ? `${n.name} (+${n.folded})` : n.name, chars), x, y, room);
-        if (scale >= 0.9) {
+        if (below >= 48) {
           ctx.fillStyle = this.palette.mutedText;
           ctx.fillText(fitText(n.kind, chars), x, y + 13, room);
         }

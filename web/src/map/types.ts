@@ -40,6 +40,8 @@ export interface MapData {
   seq?: number;
   /** The width of a node's cell in the layout (the room a label has). */
   cellWidth?: number;
+  /** The height of a node's cell (labels need room below their node). */
+  cellHeight?: number;
 }
 
 /** A `topology` diff of the watch WebSocket (GraphDiff, snake_case; edges as triples). */
