@@ -131,8 +131,12 @@ impl Client {
         request: http::Request<Vec<u8>>,
         action: &Action<'_>,
     ) -> Result<(http::StatusCode, String)> {
+        // Both this limit and the head's start together; which fires first under load is
+        // chance, so the message says what had happened by then, not which timer won.
+        let answered = std::sync::atomic::AtomicBool::new(false);
         let work = async {
             let response = self.head(request, action).await?;
+            answered.store(true, std::sync::atomic::Ordering::Relaxed);
             let status = response.status();
             let bytes = body::read_to_end(
                 response.into_body(),
@@ -148,10 +152,15 @@ impl Client {
         match self.limits.request_timeout {
             // Also ends a server that trickles a byte at a time, which no idle
             // timeout notices.
-            Some(limit) => {
-                self.within(limit, action, "did not finish answering", work)
-                    .await
-            }
+            Some(limit) => tokio::time::timeout(limit, work).await.map_err(|_| {
+                let problem = if answered.load(std::sync::atomic::Ordering::Relaxed) {
+                    "did not finish answering"
+                } else {
+                    "did not answer"
+                };
+                self.target
+                    .timed_out(action, format!("{problem} within {}", seconds(limit)))
+            })?,
             None => work.await,
         }
     }
