@@ -74,6 +74,24 @@ void main() {
   outColor = vec4(v_color.rgb * v_color.a, v_color.a);
 }`;
 
+const BLIT_VS = `${HEADER}
+uniform vec4 u_rect;
+layout(location = 0) in vec2 corner;
+out vec2 v_uv;
+void main() {
+  gl_Position = toClip((u_rect.xy + corner * u_rect.zw - u_center) * u_scale);
+  v_uv = vec2(corner.x, 1.0 - corner.y);
+}`;
+
+const BLIT_FS = `#version 300 es
+precision highp float;
+uniform sampler2D u_tex;
+in vec2 v_uv;
+out vec4 outColor;
+void main() {
+  outColor = texture(u_tex, v_uv);
+}`;
+
 const BOX_VS = `${HEADER}
 layout(location = 0) in vec2 corner;
 layout(location = 1) in vec4 rect;
@@ -101,6 +119,8 @@ void main() {
 
 const NODE_FLOATS = 11;
 const EDGE_FLOATS = 12;
+/** Above this many points and lines on the GPU, the scene is drawn through a texture. */
+const CACHE_ABOVE = 8000;
 /** The zoom step at which what is drawn is chosen again. */
 const ZOOM_STEP = 1.25;
 const SEVERITY: Record<string, number> = { unknown: 0, healthy: 1, progressing: 2, degraded: 3, failed: 4 };
@@ -241,6 +261,17 @@ export class MapRenderer {
   private nodeAll = new Float32Array(0);
   private nodeSeverity = new Uint8Array(0);
   private cullKey = "";
+  private blitProgram: Program;
+  private blit: WebGLVertexArrayObject;
+  private maxTexture = 4096;
+  private texture: WebGLTexture | null = null;
+  private framebuffer: WebGLFramebuffer | null = null;
+  private texSize: [number, number] = [0, 0];
+  private cacheKey = "";
+  /** The model, style and size the cached texture was drawn for. */
+  private cacheValid = "";
+  private cacheScale = 0;
+  private cacheRect = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
   /** What the last cull gave the GPU to draw (for benchmarks). */
   readonly onGpu = { nodes: 0, edges: 0 };
   private region = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
@@ -263,6 +294,14 @@ export class MapRenderer {
     this.nodes = new Layer(gl, null, [[0, 2], [1, 1], [2, 4], [3, 4]]);
     this.edges = new Layer(gl, null, [[0, 2], [1, 4]]);
     this.boxes = new Layer(gl, unitQuad, [[1, 4]]);
+    this.blitProgram = compile(gl, BLIT_VS, BLIT_FS, ["u_rect", "u_tex"]);
+    this.blit = gl.createVertexArray()!;
+    gl.bindVertexArray(this.blit);
+    gl.bindBuffer(gl.ARRAY_BUFFER, unitQuad);
+    gl.enableVertexAttribArray(0);
+    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
+    gl.bindVertexArray(null);
+    this.maxTexture = Math.min(8192, gl.getParameter(gl.MAX_TEXTURE_SIZE) as number);
   }
 
   resize(): void {
@@ -420,39 +459,116 @@ export class MapRenderer {
     this.onGpu.nodes = m;
   }
 
-  private use(p: Program): void {
+  private use(p: Program, cam: Camera, width: number, height: number): void {
     const gl = this.gl;
     gl.useProgram(p.program);
-    gl.uniform2f(p.uniforms.u_center!, this.camera.x, this.camera.y);
-    gl.uniform1f(p.uniforms.u_scale!, this.camera.scale);
-    gl.uniform2f(p.uniforms.u_viewport!, this.width, this.height);
+    gl.uniform2f(p.uniforms.u_center!, cam.x, cam.y);
+    gl.uniform1f(p.uniforms.u_scale!, cam.scale);
+    gl.uniform2f(p.uniforms.u_viewport!, width, height);
+  }
+
+  /** The boxes, edges and nodes as seen by `cam` on a target of width × height CSS pixels. */
+  private drawScene(cam: Camera, width: number, height: number): void {
+    const gl = this.gl;
+    const p = this.palette;
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    this.use(this.boxProgram, cam, width, height);
+    gl.uniform4fv(this.boxProgram.uniforms.u_fill!, p.boxFill);
+    gl.uniform4fv(this.boxProgram.uniforms.u_border!, p.boxBorder);
+    gl.bindVertexArray(this.boxes.vao);
+    gl.drawArraysInstanced(gl.TRIANGLE_STRIP, 0, 4, this.boxes.count);
+    this.use(this.edgeProgram, cam, width, height);
+    gl.bindVertexArray(this.edges.vao);
+    gl.drawArrays(gl.LINES, 0, this.edges.count);
+    this.use(this.nodeProgram, cam, width, height);
+    gl.uniform1f(this.nodeProgram.uniforms.u_dpr!, this.dpr);
+    gl.bindVertexArray(this.nodes.vao);
+    gl.drawArrays(gl.POINTS, 0, this.nodes.count);
+    gl.bindVertexArray(null);
+  }
+
+  /**
+   * A heavy scene (more than CACHE_ABOVE points and lines) is drawn once into a texture
+   * covering the culled region at the current zoom, and each frame of a pan or zoom
+   * only draws that texture: one quad instead of tens of thousands of points and lines.
+   * The texture is drawn again when the region or the model changes, and at the exact
+   * zoom once the map is still (between zoom steps it is scaled, slightly soft).
+   */
+  private cached(still: boolean): boolean {
+    const gl = this.gl;
+    if (this.onGpu.nodes + this.onGpu.edges <= CACHE_ABOVE) return false;
+    const r = this.region;
+    const scale = this.camera.scale;
+    const stale = this.cacheKey !== this.cullKey || (still && scale !== this.cacheScale);
+    if (stale) {
+      this.cacheValid = `${this.uploaded}|${this.styleKey}|${this.width}x${this.height}`;
+      const w = Math.ceil((r.maxX - r.minX) * scale);
+      const h = Math.ceil((r.maxY - r.minY) * scale);
+      const tw = Math.min(this.maxTexture, Math.ceil(w * this.dpr));
+      const th = Math.min(this.maxTexture, Math.ceil(h * this.dpr));
+      if (!this.texture || tw !== this.texSize[0] || th !== this.texSize[1]) {
+        if (this.texture) gl.deleteTexture(this.texture);
+        this.texture = gl.createTexture()!;
+        gl.bindTexture(gl.TEXTURE_2D, this.texture);
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, tw, th, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
+        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
+        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+        this.framebuffer ??= gl.createFramebuffer()!;
+        gl.bindFramebuffer(gl.FRAMEBUFFER, this.framebuffer);
+        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, this.texture, 0);
+        this.texSize = [tw, th];
+      }
+      gl.bindFramebuffer(gl.FRAMEBUFFER, this.framebuffer);
+      gl.viewport(0, 0, tw, th);
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      // The texture's pixels per world unit, exactly (its size was rounded).
+      const cam = { x: (r.minX + r.maxX) / 2, y: (r.minY + r.maxY) / 2, scale };
+      this.drawScene(cam, (r.maxX - r.minX) * scale, (r.maxY - r.minY) * scale);
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      this.cacheKey = this.cullKey;
+      this.cacheScale = scale;
+      this.cacheRect = { ...r };
+    }
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    this.use(this.blitProgram, this.camera, this.width, this.height);
+    const c = this.cacheRect;
+    gl.uniform4f(this.blitProgram.uniforms.u_rect!, c.minX, c.minY, c.maxX - c.minX, c.maxY - c.minY);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.texture);
+    gl.uniform1i(this.blitProgram.uniforms.u_tex!, 0);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    gl.bindVertexArray(this.blit);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+    gl.bindVertexArray(null);
+    return true;
   }
 
   /** Draws one frame; returns how many nodes and edges are on screen. */
   render(labels = true): Drawn {
     this.resize();
     this.sync();
-    this.cull();
+    // While the map moves over a cached scene that still covers the view, nothing is
+    // chosen or drawn again: the texture is moved and scaled.
+    const v = visibleWorld(this.camera, this.width, this.height);
+    const c = this.cacheRect;
+    const covered = v.minX >= c.minX && v.maxX <= c.maxX && v.minY >= c.minY && v.maxY <= c.maxY;
+    const current = this.texture !== null && this.cacheValid === `${this.uploaded}|${this.styleKey}|${this.width}x${this.height}`;
+    if (!(current && covered && !labels)) this.cull();
+    else this.cullKey = this.cacheKey;
     const gl = this.gl;
     const p = this.palette;
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(p.background[0], p.background[1], p.background[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    gl.enable(gl.BLEND);
-    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-    this.use(this.boxProgram);
-    gl.uniform4fv(this.boxProgram.uniforms.u_fill!, p.boxFill);
-    gl.uniform4fv(this.boxProgram.uniforms.u_border!, p.boxBorder);
-    gl.bindVertexArray(this.boxes.vao);
-    gl.drawArraysInstanced(gl.TRIANGLE_STRIP, 0, 4, this.boxes.count);
-    this.use(this.edgeProgram);
-    gl.bindVertexArray(this.edges.vao);
-    gl.drawArrays(gl.LINES, 0, this.edges.count);
-    this.use(this.nodeProgram);
-    gl.uniform1f(this.nodeProgram.uniforms.u_dpr!, this.dpr);
-    gl.bindVertexArray(this.nodes.vao);
-    gl.drawArrays(gl.POINTS, 0, this.nodes.count);
-    gl.bindVertexArray(null);
+    if (!this.cached(labels)) {
+      gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+      this.drawScene(this.camera, this.width, this.height);
+    }
     return this.drawLabels(labels);
   }
 
