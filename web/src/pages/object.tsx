@@ -367,22 +367,25 @@ function Logs(props: { route: ObjectRoute; object: KubeObject }) {
     const abort = new AbortController();
     setLines([]);
     setError(null);
-    setState("connecting…");
+    // A followed log answers when its first line comes: until then, say so.
+    setState(follow ? "waiting for lines…" : "loading…");
     const path = clusterPath(`/namespaces/${encodeURIComponent(props.route.namespace ?? "")}/pods/${encodeURIComponent(props.route.name)}/logs${query({ container, follow, tailLines: tail })}`);
     (async () => {
       const res = await request(path, { signal: abort.signal });
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
       setState(follow ? "following" : "");
       let rest = "";
+      let got = false;
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        got ||= value.length > 0;
         const parts = (rest + value).split("\n");
         rest = parts.pop() ?? "";
         if (parts.length) setLines((x) => [...x, ...parts].slice(-MAX_LOG_LINES));
       }
       if (rest) setLines((x) => [...x, rest].slice(-MAX_LOG_LINES));
-      setState("ended");
+      setState(got ? "ended" : "no lines");
     })().catch((e: unknown) => {
       if (abort.signal.aborted) return;
       setState("");
