@@ -23,6 +23,8 @@
 //!   layout, summary, encrypted Secrets, hostile names, retention; `backup schedule`'s
 //!   manifests audited, deployed and their command run as the pod would.
 //! - `serve`: `korral serve` over files with a token, a first start's token, TLS.
+//! - `web`: the web UI in real headless Chromium (WebDriver): sign-in, the map's counts,
+//!   search, live updates, a ConfigMap edited with a diff, its history; screenshots.
 //! - `jobs`: `korral run` and `korral jobs …` with `korral jobs controller` running.
 
 mod audit;
@@ -46,3 +48,4 @@ mod serve;
 mod status;
 mod topology;
 mod util;
+mod web;

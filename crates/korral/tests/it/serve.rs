@@ -10,9 +10,9 @@ use std::sync::Arc;
 use crate::util::shop;
 
 /// A running `korral serve`, stopped (by its own pid) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Server {
@@ -29,7 +29,7 @@ fn start(home: &Path, args: &[&str]) -> Server {
 }
 
 /// [`start`] with more environment variables.
-fn start_with_env(home: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
+pub(crate) fn start_with_env(home: &Path, args: &[&str], env: &[(&str, &Path)]) -> Server {
     let child = Command::new(assert_cmd::cargo::cargo_bin("korral"))
         .arg("serve")
         .args(args)
@@ -117,7 +117,7 @@ fn raw(mut stream: impl std::io::Read + std::io::Write, request: &str) -> (u16, 
     (status, body)
 }
 
-fn http_get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) fn http_get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
     exchange(
         TcpStream::connect(("127.0.0.1", port)).unwrap(),
         path,
