@@ -319,23 +319,7 @@ pub fn build<'g>(
         })
         .collect();
 
-    // What each root holds, and how its members are.
-    let mut worst: Vec<Option<Health>> = vec![None; count];
-    let mut held: Vec<Held<'g>> = (0..count).map(|_| Held::default()).collect();
-    for i in 0..count {
-        let root = top[i];
-        if root == i {
-            continue;
-        }
-        let health = facts[i].health;
-        worst[root] = Some(worst[root].map_or(health, |w| w.max(health)));
-        if rep[i] == root {
-            let h = &mut held[root];
-            h.folded += 1;
-            *h.kinds.entry(nodes[i].kind.as_str()).or_default() += 1;
-            h.unhealthy += u32::from(health.is_unhealthy());
-        }
-    }
+    let (worst, mut held) = members(nodes, facts, &top, &rep);
 
     let shown: Vec<usize> = (0..count).filter(|&i| rep[i] == i).collect();
     if shown.len() > options.max_nodes {
@@ -346,18 +330,7 @@ pub fn build<'g>(
         position[i] = at;
     }
 
-    let mut counted: HashMap<(usize, usize, Relation), u32> = HashMap::new();
-    for edge in graph.edges() {
-        let (s, t) = (rep[edge.source], rep[edge.target]);
-        if s != t {
-            *counted
-                .entry((position[s], position[t], edge.relation))
-                .or_default() += 1;
-        }
-    }
-    let hidden = selector_edges(graph, &rep, &position, &mut counted);
-    let mut edges: Vec<((usize, usize, Relation), u32)> = counted.into_iter().collect();
-    edges.sort_unstable_by_key(|&(key, _)| key);
+    let (edges, hidden) = moved_edges(graph, &rep, &position);
 
     let items: Vec<layout::Item<'_>> = shown
         .iter()
@@ -424,6 +397,54 @@ pub fn build<'g>(
         },
         seq,
     })
+}
+
+/// For each root: the worst health of its members (folded or not), and what is folded
+/// into it.
+fn members<'g>(
+    nodes: &'g [Node],
+    facts: &[Facts],
+    top: &[usize],
+    rep: &[usize],
+) -> (Vec<Option<Health>>, Vec<Held<'g>>) {
+    let mut worst: Vec<Option<Health>> = vec![None; nodes.len()];
+    let mut held: Vec<Held<'g>> = (0..nodes.len()).map(|_| Held::default()).collect();
+    for (i, node) in nodes.iter().enumerate() {
+        let root = top[i];
+        if root == i {
+            continue;
+        }
+        let health = facts[i].health;
+        worst[root] = Some(worst[root].map_or(health, |w| w.max(health)));
+        if rep[i] == root {
+            let h = &mut held[root];
+            h.folded += 1;
+            *h.kinds.entry(node.kind.as_str()).or_default() += 1;
+            h.unhealthy += u32::from(health.is_unhealthy());
+        }
+    }
+    (worst, held)
+}
+
+/// An edge between drawn nodes: (source, target) by drawn position, and its relation.
+type EdgeKey = (usize, usize, Relation);
+
+/// The graph's edges between the drawn nodes (by `position`), counted, sorted; and how
+/// many every-pod selector edges were left out.
+fn moved_edges(graph: &Graph, rep: &[usize], position: &[usize]) -> (Vec<(EdgeKey, u32)>, usize) {
+    let mut counted: HashMap<EdgeKey, u32> = HashMap::new();
+    for edge in graph.edges() {
+        let (s, t) = (rep[edge.source], rep[edge.target]);
+        if s != t {
+            *counted
+                .entry((position[s], position[t], edge.relation))
+                .or_default() += 1;
+        }
+    }
+    let hidden = selector_edges(graph, rep, position, &mut counted);
+    let mut edges: Vec<(EdgeKey, u32)> = counted.into_iter().collect();
+    edges.sort_unstable_by_key(|&(key, _)| key);
+    (edges, hidden)
 }
 
 /// The top controller of each node: itself, or the last owner up its chain of members.
@@ -500,7 +521,7 @@ fn selector_edges(
     graph: &Graph,
     rep: &[usize],
     position: &[usize],
-    counted: &mut HashMap<(usize, usize, Relation), u32>,
+    counted: &mut HashMap<EdgeKey, u32>,
 ) -> usize {
     let folds: Vec<_> = graph
         .folds()

@@ -35,6 +35,7 @@ impl Health {
     /// A root's health once its members are known: a failing or degraded member makes
     /// a healthy, progressing or unknown root degraded; members still progressing make
     /// a healthy root progressing.
+    #[must_use]
     pub fn with_members(self, worst_member: Option<Self>) -> Self {
         match (self, worst_member) {
             (Self::Failed, _) | (_, None | Some(Self::Healthy | Self::Unknown)) => self,
