@@ -115,7 +115,7 @@ fn request(
         body.len()
     )?;
     let mut bytes = Vec::new();
-    let mut chunk = [0_u8; 64 * 1024];
+    let mut chunk = [0_u8; 8 * 1024];
     let head_end = loop {
         if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
             break at + 4;
@@ -228,22 +228,22 @@ impl Browser {
     }
 
     /// A WebDriver command of this session; panics with WebDriver's message on an error.
-    fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+    fn command(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let path = format!("/session/{}{path}", self.session);
-        let (status, value) = request(self.driver.port, method, &path, body.as_ref()).unwrap();
+        let (status, value) = request(self.driver.port, method, &path, body).unwrap();
         assert_eq!(status, 200, "{method} {path}: {value}");
         value["value"].clone()
     }
 
     /// Like [`Browser::command`], `None` on a WebDriver error (no such element…).
-    fn try_command(&self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+    fn try_command(&self, method: &str, path: &str, body: Option<&Value>) -> Option<Value> {
         let path = format!("/session/{}{path}", self.session);
-        let (status, value) = request(self.driver.port, method, &path, body.as_ref()).ok()?;
+        let (status, value) = request(self.driver.port, method, &path, body).ok()?;
         (status == 200).then(|| value["value"].clone())
     }
 
     pub fn goto(&self, url: &str) {
-        self.command("POST", "/url", Some(json!({"url": url})));
+        self.command("POST", "/url", Some(&json!({"url": url})));
     }
 
     pub fn url(&self) -> String {
@@ -258,7 +258,7 @@ impl Browser {
         self.command(
             "POST",
             "/execute/sync",
-            Some(json!({"script": script, "args": args})),
+            Some(&json!({"script": script, "args": args})),
         )
     }
 
@@ -267,7 +267,7 @@ impl Browser {
         self.try_command(
             "POST",
             "/elements",
-            Some(json!({"using": "css selector", "value": css})),
+            Some(&json!({"using": "css selector", "value": css})),
         )
         .and_then(|v| v.as_array().cloned())
         .unwrap_or_default()
@@ -307,7 +307,7 @@ impl Browser {
         self.command(
             "POST",
             &format!("/element/{element}/click"),
-            Some(json!({})),
+            Some(&json!({})),
         );
     }
 
@@ -315,7 +315,7 @@ impl Browser {
         self.command(
             "POST",
             &format!("/element/{element}/value"),
-            Some(json!({"text": text})),
+            Some(&json!({"text": text})),
         );
     }
 
