@@ -187,6 +187,25 @@ pub enum Command {
     ///   korral serve --context prod --context staging --database postgres://korral@db/korral
     #[command(verbatim_doc_comment)]
     Serve(crate::commands::serve::ServeArgs),
+    /// Browse a cluster in the terminal, with k9s's keys: kinds, filters, describe,
+    /// YAML, logs, edit, delete, plus topology, health, history and audit.
+    ///
+    /// Live through watches (views change as the cluster does, without listing again),
+    /// or read-only over files and dumps with -f. `?` lists the keys of each view;
+    /// `:po`, `:deploy`, `:svc`, `:ns`, `:events` or any CRD's kind switch views; `q`
+    /// quits. See docs/tui.md.
+    ///
+    /// Examples:
+    ///
+    ///   korral tui
+    ///
+    ///   korral tui --context prod -n shop -c deploy
+    ///
+    ///   korral tui -A -c health
+    ///
+    ///   korral tui -f examples/shop
+    #[command(verbatim_doc_comment)]
+    Tui(crate::commands::tui::TuiArgs),
     /// Create, verify, inspect and extract signed airgap bundles.
     ///
     /// A bundle is an archive (tar.zst, tar.gz or zip) whose manifest lists every file

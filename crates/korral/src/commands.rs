@@ -21,6 +21,7 @@ pub mod spec;
 mod status;
 mod top;
 mod topology;
+pub mod tui;
 pub mod validate;
 
 use clap::CommandFactory;
@@ -73,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Run(args) => jobs::run(&args),
         Command::Jobs(args) => jobs::jobs(&args),
         Command::Serve(args) => serve::serve(&args),
+        Command::Tui(args) => tui::tui(&args),
         Command::Completion { shell } => completion(shell),
     }
 }

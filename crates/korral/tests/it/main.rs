@@ -25,6 +25,8 @@
 //! - `serve`: `korral serve` over files with a token, a first start's token, TLS.
 //! - `web`: the web UI in real headless Chromium (WebDriver): sign-in, the map's counts,
 //!   search, live updates, a ConfigMap edited with a diff, its history; screenshots.
+//! - `tui`: `korral tui` in tmux against the API test server: views, filter, drill
+//!   down, YAML, describe, followed logs, a pod appearing by itself, reconnecting, quit.
 //! - `jobs`: `korral run` and `korral jobs …` with `korral jobs controller` running.
 
 mod audit;
@@ -47,5 +49,6 @@ mod restore;
 mod serve;
 mod status;
 mod topology;
+mod tui;
 mod util;
 mod web;
