@@ -26,7 +26,8 @@
 //! - `web`: the web UI in real headless Chromium (WebDriver): sign-in, the map's counts,
 //!   search, live updates, a ConfigMap edited with a diff, its history; screenshots.
 //! - `tui`: `korral tui` in tmux against the API test server: views, filter, drill
-//!   down, YAML, describe, followed logs, a pod appearing by itself, reconnecting, quit.
+//!   down, YAML, describe, followed logs, a pod appearing by itself, an edit applied
+//!   after its dry-run diff, reconnecting, quit.
 //! - `jobs`: `korral run` and `korral jobs …` with `korral jobs controller` running.
 
 mod audit;

@@ -247,3 +247,40 @@ fn tui_without_a_terminal_exits_2() {
         stderr(&output)
     );
 }
+
+#[test]
+fn tui_edits_through_a_dry_run_diff_then_applies() {
+    let (server, dir) = serve(ServerOptions::default());
+    let korral = assert_cmd::cargo::cargo_bin("korral");
+    // The editor: a script that changes the replicas, as a person would in vi.
+    let terminal = Terminal::start(
+        "edit",
+        &format!(
+            "KUBECONFIG='{}' NO_COLOR=1 EDITOR='sed -i s/replicas:.2$/replicas:\\ 3/' '{}' tui -n shop -c deploy; echo exit=$?; sleep 120",
+            dir.path().join("config").display(),
+            korral.display()
+        ),
+    );
+    terminal.wait_for("deployments(shop)");
+    terminal.type_text("/frontend");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("</frontend>");
+    terminal.type_text("e");
+    let screen = terminal.wait_for("+  replicas: 3");
+    assert!(screen.contains("-  replicas: 2"), "{screen}");
+    assert!(screen.contains("Apply this change"), "{screen}");
+    // Nothing is written before the answer.
+    let before = server
+        .get("apps/v1", "Deployment", Some("shop"), "frontend")
+        .unwrap();
+    assert_eq!(before["spec"]["replicas"], 2);
+    terminal.type_text("y");
+    terminal.wait_for("applied Deployment.apps/shop/frontend");
+    let after = server
+        .get("apps/v1", "Deployment", Some("shop"), "frontend")
+        .unwrap();
+    assert_eq!(after["spec"]["replicas"], 3);
+    terminal.type_text("q");
+    let screen = terminal.wait_for("exit=");
+    assert!(screen.contains("exit=0"), "{screen}");
+}
