@@ -418,7 +418,22 @@ impl App {
             View::Health(h) if h.generation != Some(self.cache.generation()) => {
                 Some(Duration::from_millis(250))
             }
-            View::Table(_) => Some(Duration::from_secs(30)),
+            // Ages under two minutes count seconds: a row on screen that young is
+            // redrawn every second, the rest every 30 s.
+            View::Table(t) => {
+                let young = t
+                    .rows
+                    .iter()
+                    .skip(t.offset)
+                    .take(self.areas().table_rows())
+                    .filter_map(|k| self.cache.get(k))
+                    .any(|e| {
+                        e.row
+                            .created
+                            .is_some_and(|c| self.now.as_second() - c.as_second() < 120)
+                    });
+                Some(Duration::from_secs(if young { 1 } else { 30 }))
+            }
             _ => None,
         }
     }

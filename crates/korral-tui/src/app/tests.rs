@@ -462,6 +462,25 @@ fn the_mouse_wheel_moves_and_a_click_selects() {
 }
 
 #[test]
+fn young_rows_on_screen_wake_the_loop_every_second_else_every_half_minute() {
+    let mut app = app(100, 20);
+    app.prepare();
+    assert_eq!(
+        app.next_wake(),
+        Some(std::time::Duration::from_secs(1)),
+        "web-b is 45 s old"
+    );
+    command(&mut app, "deploy");
+    assert_eq!(app.next_wake(), Some(std::time::Duration::from_secs(30)));
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(
+        app.next_wake(),
+        None,
+        "a describe waits for a key or a change"
+    );
+}
+
+#[test]
 fn quit_keys() {
     let mut app = app(100, 20);
     ctrl(&mut app, 'c');
