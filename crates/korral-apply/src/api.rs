@@ -311,8 +311,8 @@ impl Cluster {
     }
 }
 
-/// Percent-encodes a path segment or query value.
-fn encode(text: &str) -> String {
+/// Percent-encodes a path segment or query value (a name in a request path).
+pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

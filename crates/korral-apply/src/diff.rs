@@ -212,13 +212,10 @@ fn yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_else(|_| value.to_string())
 }
 
-/// The object without what the server manages (managedFields, resourceVersion, uid,
-/// timestamps, status), and a Secret's values masked as kubectl diff shows them: `***`
-/// when the value is the same in `other` (the object on the other side of the diff),
-/// `*** (before)` / `*** (after)` (`side`) when it differs.
-fn clean(object: &Value, other: Option<&Value>, side: &str) -> Value {
-    let mut out = object.clone();
-    if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
+/// Removes what the server manages (managedFields, resourceVersion, uid, timestamps,
+/// generation, status): what a diff leaves out, and what an edit must not send back.
+pub fn strip_server_fields(value: &mut Value) {
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         for field in [
             "managedFields",
             "resourceVersion",
@@ -230,9 +227,18 @@ fn clean(object: &Value, other: Option<&Value>, side: &str) -> Value {
             meta.remove(field);
         }
     }
-    if let Some(map) = out.as_object_mut() {
+    if let Some(map) = value.as_object_mut() {
         map.remove("status");
     }
+}
+
+/// The object without what the server manages (managedFields, resourceVersion, uid,
+/// timestamps, status), and a Secret's values masked as kubectl diff shows them: `***`
+/// when the value is the same in `other` (the object on the other side of the diff),
+/// `*** (before)` / `*** (after)` (`side`) when it differs.
+fn clean(object: &Value, other: Option<&Value>, side: &str) -> Value {
+    let mut out = object.clone();
+    strip_server_fields(&mut out);
     let is_secret = object.get("kind").and_then(Value::as_str) == Some("Secret")
         && object.get("apiVersion").and_then(Value::as_str) == Some("v1");
     if is_secret {

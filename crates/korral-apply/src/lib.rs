@@ -43,12 +43,12 @@ mod set;
 mod validate;
 mod wait;
 
-pub use api::{Applied, Cluster, FIELD_MANAGER};
+pub use api::{Applied, Cluster, FIELD_MANAGER, encode};
 pub use applyset::{
     GROUP_KINDS_ANNOTATION, ID_LABEL, NAMESPACES_ANNOTATION, PART_OF_LABEL, TOOLING,
     TOOLING_ANNOTATION, applyset_id, parent_name, set_id, valid_set_name,
 };
-pub use diff::{Change, ChangeKind, diff};
+pub use diff::{Change, ChangeKind, diff, strip_server_fields};
 pub use engine::{
     AppliedObject, DeployOptions, DeployResult, Outcome, deploy, interrupted, rollback, undeploy,
 };

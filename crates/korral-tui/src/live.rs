@@ -262,20 +262,6 @@ pub async fn logs(
     let _ = tx.send(Msg::Update(Update::LogEnded { id, error: None }, None));
 }
 
-/// Percent-encodes a path segment.
-fn encode(text: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
-}
-
 /// Deletes an object, its dependents in the background (kubectl's default); `force`
 /// with grace period 0 (ctrl-k, k9s's kill).
 pub async fn delete(
@@ -286,7 +272,11 @@ pub async fn delete(
     force: bool,
 ) {
     let namespace = key.namespace.as_deref().filter(|_| resource.namespaced);
-    let path = format!("{}/{}", resource.path(namespace), encode(&key.name));
+    let path = format!(
+        "{}/{}",
+        resource.path(namespace),
+        korral_apply::encode(&key.name)
+    );
     let mut body = serde_json::json!({
         "kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background",
     });
@@ -315,21 +305,7 @@ pub async fn delete(
 /// The fields an edit leaves out (the server owns them), so an apply neither trips
 /// over a resourceVersion that moved on nor claims them.
 pub fn for_edit(value: &mut Value) {
-    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-        for field in [
-            "managedFields",
-            "resourceVersion",
-            "uid",
-            "creationTimestamp",
-            "generation",
-            "selfLink",
-        ] {
-            meta.remove(field);
-        }
-    }
-    if let Some(map) = value.as_object_mut() {
-        map.remove("status");
-    }
+    korral_apply::strip_server_fields(value);
 }
 
 /// YAML for a diff: what an edit compares.
