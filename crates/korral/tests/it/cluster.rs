@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{korral, stderr, stdout};
+use crate::util::{Terminal, korral, stderr, stdout};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,75 +64,19 @@ fn init_takes_flags_and_keeps_the_comments() {
     assert!(text.contains("# The address Ansible connects to over SSH."));
 }
 
-/// A terminal for `korral init` to prompt on: a tmux session on its own server socket,
-/// killed when dropped.
-struct Terminal {
-    socket: String,
-}
-
-impl Terminal {
-    fn start(command: &str) -> Self {
-        let terminal = Self {
-            socket: format!("korral-test-{}", std::process::id()),
-        };
-        terminal.tmux(&["new-session", "-d", "-x", "160", "-y", "40", command]);
-        terminal
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs (scripts/test installs it)");
-        assert!(
-            output.status.success(),
-            "tmux {args:?}: {}",
-            stderr(&output)
-        );
-        stdout(&output)
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-J"])
-    }
-
-    /// Waits until the screen shows `text` (the program has drawn its prompt).
-    fn wait_for(&self, text: &str) {
-        for _ in 0..200 {
-            if self.screen().contains(text) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("`{text}` never appeared:\n{}", self.screen());
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
 #[test]
 fn init_on_a_terminal_asks_and_asks_again_after_a_wrong_answer() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cluster.yaml");
     let korral = assert_cmd::cargo::cargo_bin("korral");
-    let terminal = Terminal::start(&format!(
-        "NO_COLOR=1 '{}' init --out '{}'; echo exit=$?; sleep 60",
-        korral.display(),
-        path.display()
-    ));
+    let terminal = Terminal::start(
+        "init",
+        &format!(
+            "NO_COLOR=1 '{}' init --out '{}'; echo exit=$?; sleep 60",
+            korral.display(),
+            path.display()
+        ),
+    );
     terminal.wait_for("airgapped_enterprise");
     terminal.keys(&["Down", "Enter"]);
     terminal.wait_for("Cluster name [production]");
